@@ -1,0 +1,55 @@
+import type { ImageId } from '../../domain/image-id.js';
+import type { OutputFormat } from '../../domain/image-format.js';
+import type { ContentVersion, OriginalMetadata } from '../../domain/original.js';
+
+/** One stored rendition as the index records it. */
+export interface RenditionRecord {
+  readonly key: string;
+  readonly originalId: ImageId;
+  readonly originalVersion: ContentVersion;
+  readonly format: OutputFormat;
+  readonly width: number;
+  readonly height: number;
+  readonly bytes: number;
+  readonly createdAt: Date;
+}
+
+/**
+ * The cache index: which originals exist (with their metadata) and which renditions are stored.
+ * A row is written only after its object is stored, so the index never points at nothing.
+ *
+ * Every method throws `IndexUnavailableError` (with the driver's error as `cause`) when the database
+ * fails or cannot be reached; not-found is a return value.
+ */
+export interface CacheIndex {
+  /** The original's metadata, or `undefined` when `id` has no original. */
+  findOriginal(id: ImageId): Promise<OriginalMetadata | undefined>;
+
+  /**
+   * Records an original. With `replace: false` an existing row for the id makes it throw
+   * `OriginalExistsError` (decided atomically by the database, so two racing uploads cannot both win);
+   * with `replace: true` the row is replaced.
+   */
+  saveOriginal(original: OriginalMetadata, options: { readonly replace: boolean }): Promise<void>;
+
+  /** Removes the original's row and every rendition row of the id. Idempotent. */
+  deleteOriginal(id: ImageId): Promise<void>;
+
+  /** The rendition's row, or `undefined` when it is not (yet) stored. */
+  findRendition(key: string): Promise<RenditionRecord | undefined>;
+
+  /** Records a stored rendition. Idempotent: saving the same key again is not an error. */
+  saveRendition(record: RenditionRecord): Promise<void>;
+
+  /** Every rendition row of `id`, oldest first. */
+  listRenditions(id: ImageId): Promise<readonly RenditionRecord[]>;
+
+  /** Removes rendition rows: one key. Idempotent. */
+  deleteRendition(key: string): Promise<void>;
+
+  /** Removes the rendition rows of one version of `id` (after a re-upload). Idempotent. */
+  deleteRenditionsOfVersion(id: ImageId, version: ContentVersion): Promise<void>;
+
+  /** Resolves when the database answers; throws `IndexUnavailableError` otherwise. */
+  check(): Promise<void>;
+}

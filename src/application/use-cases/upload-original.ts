@@ -1,0 +1,97 @@
+import type { ImageId } from '../../domain/image-id.js';
+import { contentVersionOf, type OriginalMetadata } from '../../domain/original.js';
+import { renditionPrefix } from '../../domain/rendition.js';
+import { Token } from '../../domain/token.js';
+import { OriginalExistsError, TokenRejectedError } from '../application-error.js';
+import type { BackgroundTasks } from '../background-tasks.js';
+import type { CacheIndex } from '../ports/cache-index.js';
+import type { Clock } from '../ports/clock.js';
+import type { OriginalStore } from '../ports/original-store.js';
+import type { RenditionCache } from '../ports/rendition-cache.js';
+import type { TokenStore } from '../ports/token-store.js';
+import type { Transformer } from '../ports/transformer.js';
+
+export interface UploadOriginalSettings {
+  readonly allowOverwrite: boolean;
+}
+
+export interface UploadOriginalInput {
+  readonly id: ImageId;
+  /** The token value as presented by the client (`X-Token`); undefined when absent. */
+  readonly token: string | undefined;
+  readonly bytes: Uint8Array;
+}
+
+export interface UploadOriginalOutput {
+  readonly original: OriginalMetadata;
+  readonly replaced: boolean;
+}
+
+/**
+ * Stores an uploaded original byte for byte (SPEC §5.2–5.3). The token is claimed atomically before
+ * the write and released again if anything after that fails, so only a successful upload uses it up.
+ */
+export class UploadOriginal {
+  constructor(
+    private readonly tokens: TokenStore,
+    private readonly index: CacheIndex,
+    private readonly originals: OriginalStore,
+    private readonly renditions: RenditionCache,
+    private readonly transformer: Transformer,
+    private readonly clock: Clock,
+    private readonly background: BackgroundTasks,
+    private readonly settings: UploadOriginalSettings,
+  ) {}
+
+  async execute(input: UploadOriginalInput): Promise<UploadOriginalOutput> {
+    if (input.token === undefined || input.token === '') throw new TokenRejectedError('unknown');
+    const hash = Token.hashOf(input.token);
+    const token = await this.tokens.find(hash);
+    if (token === undefined) throw new TokenRejectedError('unknown');
+    const check = token.check(input.id, this.clock.now());
+    if (!check.ok) throw new TokenRejectedError(check.reason);
+
+    // Decided from the bytes before anything is written or the token touched.
+    const info = await this.transformer.probe(input.bytes);
+    const previous = await this.index.findOriginal(input.id);
+    if (previous !== undefined && !this.settings.allowOverwrite) {
+      throw new OriginalExistsError(`an original with id ${input.id} already exists`);
+    }
+
+    if (!(await this.tokens.claim(hash, this.clock.now()))) throw new TokenRejectedError('used');
+    const original: OriginalMetadata = {
+      id: input.id,
+      version: contentVersionOf(input.bytes),
+      format: info.format,
+      width: info.width,
+      height: info.height,
+      pages: info.pages,
+      hasAlpha: info.hasAlpha,
+      bytes: input.bytes.length,
+      uploadedAt: this.clock.now(),
+    };
+    try {
+      await this.originals.put(original, input.bytes, `image/${info.format}`);
+      await this.index.saveOriginal(original, { replace: this.settings.allowOverwrite });
+    } catch (error) {
+      await this.tokens.release(hash);
+      if (error instanceof OriginalExistsError) await this.discardLoser(original);
+      throw error;
+    }
+
+    if (previous !== undefined && previous.version !== original.version) {
+      void this.background.run(`purge ${previous.id}@${previous.version.slice(0, 16)}`, async () => {
+        await this.index.deleteRenditionsOfVersion(previous.id, previous.version);
+        await this.renditions.purge(renditionPrefix(previous));
+        await this.originals.delete(previous);
+      });
+    }
+    return { original, replaced: previous !== undefined };
+  }
+
+  /** A concurrent upload of the same id won the index row: remove our object unless it is the same content. */
+  private async discardLoser(original: OriginalMetadata): Promise<void> {
+    const winner = await this.index.findOriginal(original.id);
+    if (winner?.version !== original.version) await this.originals.delete(original);
+  }
+}

@@ -1,0 +1,322 @@
+import { InvalidRequestError, type RequestPart } from './domain-error.js';
+import { canonicalExtension, formatFromExtension, isLossy, SUPPORTED_EXTENSIONS, type OutputFormat } from './image-format.js';
+import { isImageId, MAX_IMAGE_ID_LENGTH, type ImageId } from './image-id.js';
+import { MAX_DIMENSION_DIGITS, type Limits } from './limits.js';
+import { clampBox, exceedsLimits, FITS, scaleBox, type Box, type Fit } from './scaling.js';
+
+export const GRAVITIES = [
+  'center',
+  'north',
+  'northeast',
+  'east',
+  'southeast',
+  'south',
+  'southwest',
+  'west',
+  'northwest',
+  'entropy',
+  'attention',
+] as const;
+export type Gravity = (typeof GRAVITIES)[number];
+
+/** A colour as 8-bit RGBA. */
+export interface Rgba {
+  readonly r: number;
+  readonly g: number;
+  readonly b: number;
+  readonly alpha: number;
+}
+
+export const WHITE: Rgba = Object.freeze({ r: 255, g: 255, b: 255, alpha: 255 });
+
+/** `true` asks for the configured default sigma. */
+export type Blur = number | 'default';
+
+/** Blur sigmas below 0.3 are invisible; above 100 they only burn CPU (libvips' own bounds). */
+export const MIN_BLUR_SIGMA = 0.3;
+export const MAX_BLUR_SIGMA = 100;
+
+export interface ImageRequestFields {
+  readonly id: ImageId;
+  /** Requested box before the device pixel ratio; `0` = unconstrained. */
+  readonly width: number;
+  readonly height: number;
+  /** Device pixel ratio, 1…maxScale, at most two decimals. */
+  readonly scale: number;
+  readonly format: OutputFormat;
+  readonly fit: Fit;
+  /** Only meaningful for `crop`; normalised to `center` for every other fit. */
+  readonly gravity: Gravity;
+  readonly quality: number | undefined;
+  readonly blur: Blur | undefined;
+  readonly bg: Rgba;
+  /** `?auto=format`: let the client's `Accept` header pick AVIF or WebP. */
+  readonly autoFormat: boolean;
+  /** `?proxy=true`: stream a cached rendition instead of redirecting. Not part of the rendition's identity. */
+  readonly proxy: boolean;
+}
+
+export type ImageRequestParse =
+  | { readonly kind: 'valid'; readonly request: ImageRequest }
+  | { readonly kind: 'oversized'; readonly request: ImageRequest; readonly clamped: ImageRequest; readonly reason: string }
+  | { readonly kind: 'invalid'; readonly error: InvalidRequestError };
+
+const SIZED_NAME = /^(.+)_(\d+)_(\d+)(?:_(\d+(?:\.\d{1,2})?)x)?$/;
+const SCALE_PATTERN = /^\d+(?:\.\d{1,2})?$/;
+const SIGMA_PATTERN = /^\d{1,3}(?:\.\d{1,2})?$/;
+const QUALITY_PATTERN = /^\d{1,3}$/;
+const HEX_COLOUR = /^(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/;
+/** Options in the order the canonical URL lists them. */
+const OPTION_KEYS = ['fit', 'gravity', 'quality', 'blur', 'bg', 'auto', 'proxy'] as const;
+type OptionKey = (typeof OPTION_KEYS)[number];
+
+function fail(part: RequestPart, message: string): never {
+  throw new InvalidRequestError(part, message);
+}
+
+function hex2(value: number): string {
+  return value.toString(16).padStart(2, '0');
+}
+
+export function formatColour(colour: Rgba): string {
+  const rgb = `${hex2(colour.r)}${hex2(colour.g)}${hex2(colour.b)}`;
+  return colour.alpha === 255 ? rgb : `${rgb}${hex2(colour.alpha)}`;
+}
+
+export function parseColour(value: string): Rgba | undefined {
+  if (!HEX_COLOUR.test(value)) return undefined;
+  const full = value.length === 3 ? [...value].map((c) => c + c).join('') : value;
+  const byte = (i: number): number => Number.parseInt(full.slice(i, i + 2), 16);
+  return { r: byte(0), g: byte(2), b: byte(4), alpha: full.length === 8 ? byte(6) : 255 };
+}
+
+function sameColour(a: Rgba, b: Rgba): boolean {
+  return a.r === b.r && a.g === b.g && a.b === b.b && a.alpha === b.alpha;
+}
+
+function parseDimension(part: 'width' | 'height', raw: string): number {
+  if (raw.length > MAX_DIMENSION_DIGITS) fail(part, `${part} must be an integer of at most ${MAX_DIMENSION_DIGITS} digits`);
+  return Number.parseInt(raw, 10);
+}
+
+function parseScale(raw: string, limits: Limits): number {
+  if (!SCALE_PATTERN.test(raw) || raw.length > 8) fail('scale', 'scale must look like _2x or _1.5x (at most two decimals)');
+  const scale = Number(raw);
+  if (scale < 1 || scale > limits.maxScale) fail('scale', `scale must be between 1 and ${limits.maxScale}`);
+  return scale;
+}
+
+function readOptions(query: string): Map<OptionKey, string> {
+  const options = new Map<OptionKey, string>();
+  let params: URLSearchParams;
+  try {
+    params = new URLSearchParams(query);
+  } catch {
+    fail('path', 'the query string is malformed');
+  }
+  for (const [key, value] of params) {
+    if (!(OPTION_KEYS as readonly string[]).includes(key)) continue; // unknown keys are ignored, as SPEC §2 says
+    const known = key as OptionKey;
+    if (options.has(known)) fail(known, `${known} is given more than once`);
+    options.set(known, value);
+  }
+  return options;
+}
+
+function oneOf<T extends string>(part: RequestPart, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) fail(part, `${part} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function parseQuality(value: string): number {
+  const quality = QUALITY_PATTERN.test(value) ? Number(value) : NaN;
+  if (!(quality >= 1 && quality <= 100)) fail('quality', 'quality must be an integer from 1 to 100');
+  return quality;
+}
+
+function parseBlur(value: string): Blur | undefined {
+  if (value === 'true') return 'default';
+  if (value === 'false') return undefined;
+  const sigma = SIGMA_PATTERN.test(value) ? Number(value) : NaN;
+  if (!(sigma >= MIN_BLUR_SIGMA && sigma <= MAX_BLUR_SIGMA)) {
+    fail('blur', `blur must be true, false or a sigma from ${MIN_BLUR_SIGMA} to ${MAX_BLUR_SIGMA} with at most two decimals`);
+  }
+  return sigma;
+}
+
+function parseBoolean(part: 'proxy', value: string): boolean {
+  return oneOf(part, value, ['true', 'false'] as const) === 'true';
+}
+
+/**
+ * What a client asked for in `/{id}_{w}_{h}[_{s}x].{fmt}[?options]` (SPEC §2), normalised so that
+ * equivalent URLs build equal requests: `jpeg`→`jpg`, `_1x` dropped, `_0_0` = the original's size,
+ * gravity kept only for crop, a fit with a `0` side is clip, quality kept only where it can matter.
+ */
+export class ImageRequest implements ImageRequestFields {
+  readonly id: ImageId;
+  readonly width: number;
+  readonly height: number;
+  readonly scale: number;
+  readonly format: OutputFormat;
+  readonly fit: Fit;
+  readonly gravity: Gravity;
+  readonly quality: number | undefined;
+  readonly blur: Blur | undefined;
+  readonly bg: Rgba;
+  readonly autoFormat: boolean;
+  readonly proxy: boolean;
+
+  private constructor(fields: ImageRequestFields) {
+    const zeroSide = fields.width === 0 || fields.height === 0;
+    this.id = fields.id;
+    this.width = fields.width;
+    this.height = fields.height;
+    this.scale = fields.width === 0 && fields.height === 0 ? 1 : fields.scale;
+    this.format = fields.format;
+    this.fit = zeroSide ? 'clip' : fields.fit;
+    this.gravity = this.fit === 'crop' ? fields.gravity : 'center';
+    this.quality = isLossy(fields.format) || fields.autoFormat ? fields.quality : undefined;
+    this.blur = fields.blur;
+    this.bg = Object.freeze({ ...fields.bg });
+    this.autoFormat = fields.autoFormat;
+    this.proxy = fields.proxy;
+    Object.freeze(this);
+  }
+
+  /**
+   * Parses a raw (not percent-decoded) path and query string. Never throws: every input is either
+   * a request, an oversized request with its clamped twin, or an `InvalidRequestError` naming the part.
+   */
+  static parse(path: string, query: string, limits: Limits): ImageRequestParse {
+    try {
+      const request = ImageRequest.parseStrict(path, query, limits);
+      const box = request.box();
+      if (!exceedsLimits(box, limits)) return { kind: 'valid', request };
+      const clamped = clampBox(box, limits);
+      const reason = `requested ${box.width}x${box.height} exceeds the limit of ${limits.maxWidth}x${limits.maxHeight}; redirected to ${clamped.width}x${clamped.height}`;
+      return { kind: 'oversized', request, clamped: request.with({ width: clamped.width, height: clamped.height, scale: 1 }), reason };
+    } catch (error) {
+      if (error instanceof InvalidRequestError) return { kind: 'invalid', error };
+      throw error;
+    }
+  }
+
+  /** Builds a request from fields, validating each one as `parse` would; throws `InvalidRequestError`. */
+  static create(fields: ImageRequestFields, limits: Limits): ImageRequest {
+    if (!isImageId(fields.id)) fail('id', 'id must be 1–128 characters of A–Z a–z 0–9 _ -');
+    for (const part of ['width', 'height'] as const) {
+      const value = fields[part];
+      if (!Number.isInteger(value) || value < 0 || String(value).length > MAX_DIMENSION_DIGITS) fail(part, `${part} must be a non-negative integer`);
+    }
+    if (!(fields.scale >= 1 && fields.scale <= limits.maxScale) || Math.round(fields.scale * 100) !== fields.scale * 100) {
+      fail('scale', `scale must be between 1 and ${limits.maxScale} with at most two decimals`);
+    }
+    if (fields.quality !== undefined && !(Number.isInteger(fields.quality) && fields.quality >= 1 && fields.quality <= 100)) {
+      fail('quality', 'quality must be an integer from 1 to 100');
+    }
+    if (typeof fields.blur === 'number' && !(fields.blur >= MIN_BLUR_SIGMA && fields.blur <= MAX_BLUR_SIGMA && Math.round(fields.blur * 100) === fields.blur * 100)) {
+      fail('blur', `blur must be a sigma from ${MIN_BLUR_SIGMA} to ${MAX_BLUR_SIGMA}`);
+    }
+    return new ImageRequest(fields);
+  }
+
+  private static parseStrict(path: string, query: string, limits: Limits): ImageRequest {
+    if (!path.startsWith('/') || path.length > MAX_IMAGE_ID_LENGTH + 64) fail('path', 'path must be /{id}_{w}_{h}[_{s}x].{fmt}');
+    const file = path.slice(1);
+    const dot = file.indexOf('.');
+    if (dot < 0) fail('format', `a format extension is required, one of ${SUPPORTED_EXTENSIONS.join(', ')}`);
+    const name = file.slice(0, dot);
+    const extension = file.slice(dot + 1);
+    const format = formatFromExtension(extension);
+    if (format === undefined) fail('format', `format must be one of ${SUPPORTED_EXTENSIONS.join(', ')}`);
+
+    let id = name;
+    let width = 0;
+    let height = 0;
+    let scale = 1;
+    const sized = SIZED_NAME.exec(name);
+    if (sized) {
+      id = sized[1] ?? '';
+      width = parseDimension('width', sized[2] ?? '');
+      height = parseDimension('height', sized[3] ?? '');
+      if (sized[4] !== undefined) scale = parseScale(sized[4], limits);
+    }
+    if (!isImageId(id)) fail('id', 'id must be 1–128 characters of A–Z a–z 0–9 _ -');
+
+    const options = readOptions(query);
+    const get = (key: OptionKey): string | undefined => options.get(key);
+    const fitValue = get('fit');
+    const gravityValue = get('gravity');
+    const qualityValue = get('quality');
+    const blurValue = get('blur');
+    const bgValue = get('bg');
+    const autoValue = get('auto');
+    const proxyValue = get('proxy');
+    let bg = WHITE;
+    if (bgValue !== undefined) {
+      const colour = parseColour(bgValue);
+      if (!colour) fail('bg', 'bg must be a hex colour: rgb, rrggbb or rrggbbaa');
+      bg = colour;
+    }
+    return new ImageRequest({
+      id,
+      width,
+      height,
+      scale,
+      format,
+      fit: fitValue === undefined ? 'clip' : oneOf('fit', fitValue, FITS),
+      gravity: gravityValue === undefined ? 'center' : oneOf('gravity', gravityValue, GRAVITIES),
+      quality: qualityValue === undefined ? undefined : parseQuality(qualityValue),
+      blur: blurValue === undefined ? undefined : parseBlur(blurValue),
+      bg,
+      autoFormat: autoValue === undefined ? false : oneOf('auto', autoValue, ['format'] as const) === 'format',
+      proxy: proxyValue === undefined ? false : parseBoolean('proxy', proxyValue),
+    });
+  }
+
+  /** The box in device pixels: `round(w·s) × round(h·s)`. */
+  box(): Box {
+    return scaleBox({ width: this.width, height: this.height }, this.scale);
+  }
+
+  isOriginalSize(): boolean {
+    return this.width === 0 && this.height === 0;
+  }
+
+  with(changes: Partial<ImageRequestFields>): ImageRequest {
+    return new ImageRequest({ ...this.toFields(), ...changes });
+  }
+
+  toFields(): ImageRequestFields {
+    const { id, width, height, scale, format, fit, gravity, quality, blur, bg, autoFormat, proxy } = this;
+    return { id, width, height, scale, format, fit, gravity, quality, blur, bg, autoFormat, proxy };
+  }
+
+  /** The canonical path: `/{id}.{ext}` for the original size where that cannot be misread as sized. */
+  toPath(): string {
+    const extension = canonicalExtension(this.format);
+    if (this.isOriginalSize() && !SIZED_NAME.test(this.id)) return `/${this.id}.${extension}`;
+    const scale = this.scale === 1 ? '' : `_${this.scale}x`;
+    return `/${this.id}_${this.width}_${this.height}${scale}.${extension}`;
+  }
+
+  /** The canonical query string (without `?`), options in a fixed order, defaults left out. */
+  toQuery(): string {
+    const parts: string[] = [];
+    if (this.fit !== 'clip') parts.push(`fit=${this.fit}`);
+    if (this.gravity !== 'center') parts.push(`gravity=${this.gravity}`);
+    if (this.quality !== undefined) parts.push(`quality=${this.quality}`);
+    if (this.blur !== undefined) parts.push(`blur=${this.blur === 'default' ? 'true' : String(this.blur)}`);
+    if (!sameColour(this.bg, WHITE)) parts.push(`bg=${formatColour(this.bg)}`);
+    if (this.autoFormat) parts.push('auto=format');
+    if (this.proxy) parts.push('proxy=true');
+    return parts.join('&');
+  }
+
+  /** The canonical URL path and query: `format(parse(x)) === x` for every canonical `x`. */
+  toUrl(): string {
+    const query = this.toQuery();
+    return query === '' ? this.toPath() : `${this.toPath()}?${query}`;
+  }
+}

@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import type { InputFormat } from './image-format.js';
+import type { ImageId } from './image-id.js';
+
+/** The hash of an original's bytes: its content version. Re-uploading an id changes it, so no stale rendition is served. */
+export type ContentVersion = string & { readonly __brand: 'ContentVersion' };
+
+const CONTENT_VERSION = /^[0-9a-f]{64}$/;
+
+export function contentVersionOf(bytes: Uint8Array): ContentVersion {
+  return createHash('sha256').update(bytes).digest('hex') as ContentVersion;
+}
+
+export function isContentVersion(value: string): value is ContentVersion {
+  return CONTENT_VERSION.test(value);
+}
+
+/** Where an original's bytes live: one object per content version, so an overwrite never clobbers what a reader holds. */
+export interface OriginalKey {
+  readonly id: ImageId;
+  readonly version: ContentVersion;
+}
+
+export function originalObjectKey(key: OriginalKey): string {
+  return `${key.id}/${key.version}`;
+}
+
+/** What the index keeps about an original, so "does this id exist" never asks the object store. */
+export interface OriginalMetadata extends OriginalKey {
+  readonly format: InputFormat;
+  /** Displayed size: after EXIF orientation. */
+  readonly width: number;
+  readonly height: number;
+  readonly pages: number;
+  readonly hasAlpha: boolean;
+  readonly bytes: number;
+  readonly uploadedAt: Date;
+}
+
+/** What a decoder reports about an image from its header. */
+export interface ImageInfo {
+  readonly format: InputFormat;
+  readonly width: number;
+  readonly height: number;
+  readonly pages: number;
+  readonly hasAlpha: boolean;
+}
