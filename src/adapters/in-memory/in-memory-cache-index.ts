@@ -1,0 +1,108 @@
+import { IndexUnavailableError, OriginalExistsError } from '../../application/application-error.js';
+import type { CacheIndex, RenditionRecord } from '../../application/ports/cache-index.js';
+import type { ImageId } from '../../domain/image-id.js';
+import type { ContentVersion, OriginalMetadata } from '../../domain/original.js';
+
+// Dates are mutable: copying on the way in and out keeps callers from editing stored rows behind our back.
+function copyOriginal(original: OriginalMetadata): OriginalMetadata {
+  return { ...original, uploadedAt: new Date(original.uploadedAt.getTime()) };
+}
+
+function copyRendition(record: RenditionRecord): RenditionRecord {
+  return { ...record, createdAt: new Date(record.createdAt.getTime()) };
+}
+
+/**
+ * A `CacheIndex` held in memory: a verified fake (it passes the same contract suite as the SQL adapter)
+ * for application tests and single-process embedding.
+ *
+ * To test how callers cope with a database outage, call {@link InMemoryCacheIndex.fail}: every method
+ * then throws `IndexUnavailableError` (with the given cause) until {@link InMemoryCacheIndex.recover}.
+ */
+export class InMemoryCacheIndex implements CacheIndex {
+  private readonly originals = new Map<string, OriginalMetadata>();
+  private readonly renditions = new Map<string, RenditionRecord>();
+  private outage: { cause: unknown } | undefined;
+
+  /** Simulates an outage: from now on every call throws `IndexUnavailableError` with `cause`. */
+  fail(cause: unknown = new Error('simulated cache index outage')): void {
+    this.outage = { cause };
+  }
+
+  /** Ends a simulated outage; the stored rows are as they were before it. */
+  recover(): void {
+    this.outage = undefined;
+  }
+
+  /** Whether an outage is being simulated. */
+  get failing(): boolean {
+    return this.outage !== undefined;
+  }
+
+  async findOriginal(id: ImageId): Promise<OriginalMetadata | undefined> {
+    this.throwIfFailing();
+    const found = this.originals.get(id);
+    return found === undefined ? undefined : copyOriginal(found);
+  }
+
+  async saveOriginal(original: OriginalMetadata, options: { readonly replace: boolean }): Promise<void> {
+    this.throwIfFailing();
+    if (!options.replace && this.originals.has(original.id)) {
+      throw new OriginalExistsError(`an original with id ${original.id} already exists`);
+    }
+    this.originals.set(original.id, copyOriginal(original));
+  }
+
+  async deleteOriginal(id: ImageId): Promise<void> {
+    this.throwIfFailing();
+    this.originals.delete(id);
+    for (const [key, record] of this.renditions) {
+      if (record.originalId === id) this.renditions.delete(key);
+    }
+  }
+
+  async findRendition(key: string): Promise<RenditionRecord | undefined> {
+    this.throwIfFailing();
+    const found = this.renditions.get(key);
+    return found === undefined ? undefined : copyRendition(found);
+  }
+
+  async saveRendition(record: RenditionRecord): Promise<void> {
+    this.throwIfFailing();
+    this.renditions.set(record.key, copyRendition(record));
+  }
+
+  async listRenditions(id: ImageId): Promise<readonly RenditionRecord[]> {
+    this.throwIfFailing();
+    return [...this.renditions.values()]
+      .filter((record) => record.originalId === id)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareText(a.key, b.key))
+      .map(copyRendition);
+  }
+
+  async deleteRendition(key: string): Promise<void> {
+    this.throwIfFailing();
+    this.renditions.delete(key);
+  }
+
+  async deleteRenditionsOfVersion(id: ImageId, version: ContentVersion): Promise<void> {
+    this.throwIfFailing();
+    for (const [key, record] of this.renditions) {
+      if (record.originalId === id && record.originalVersion === version) this.renditions.delete(key);
+    }
+  }
+
+  async check(): Promise<void> {
+    this.throwIfFailing();
+  }
+
+  private throwIfFailing(): void {
+    if (this.outage !== undefined) {
+      throw new IndexUnavailableError('cache index unavailable (simulated outage)', { cause: this.outage.cause });
+    }
+  }
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

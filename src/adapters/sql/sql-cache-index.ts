@@ -1,0 +1,186 @@
+import type { Knex } from 'knex';
+import { OriginalExistsError } from '../../application/application-error.js';
+import type { CacheIndex, RenditionRecord } from '../../application/ports/cache-index.js';
+import type { InputFormat, OutputFormat } from '../../domain/image-format.js';
+import type { ImageId } from '../../domain/image-id.js';
+import type { ContentVersion, OriginalMetadata } from '../../domain/original.js';
+import { isUniqueViolation, toIndexError } from './sql-errors.js';
+
+interface OriginalRow {
+  id: string;
+  version: string;
+  format: string;
+  width: number;
+  height: number;
+  pages: number;
+  has_alpha: boolean | number;
+  // pg returns bigint columns as strings, better-sqlite3 as numbers.
+  bytes: number | string;
+  uploaded_at: number | string;
+}
+
+interface RenditionRow {
+  key: string;
+  original_id: string;
+  original_version: string;
+  format: string;
+  width: number;
+  height: number;
+  bytes: number | string;
+  created_at: number | string;
+}
+
+function originalToRow(original: OriginalMetadata): OriginalRow {
+  return {
+    id: original.id,
+    version: original.version,
+    format: original.format,
+    width: original.width,
+    height: original.height,
+    pages: original.pages,
+    has_alpha: original.hasAlpha,
+    bytes: original.bytes,
+    uploaded_at: original.uploadedAt.getTime(),
+  };
+}
+
+function originalFromRow(row: OriginalRow): OriginalMetadata {
+  return {
+    id: row.id as ImageId,
+    version: row.version as ContentVersion,
+    format: row.format as InputFormat,
+    width: Number(row.width),
+    height: Number(row.height),
+    pages: Number(row.pages),
+    // SQLite has no boolean type: knex stores 0/1.
+    hasAlpha: Boolean(row.has_alpha),
+    bytes: Number(row.bytes),
+    uploadedAt: new Date(Number(row.uploaded_at)),
+  };
+}
+
+function renditionToRow(record: RenditionRecord): RenditionRow {
+  return {
+    key: record.key,
+    original_id: record.originalId,
+    original_version: record.originalVersion,
+    format: record.format,
+    width: record.width,
+    height: record.height,
+    bytes: record.bytes,
+    created_at: record.createdAt.getTime(),
+  };
+}
+
+function renditionFromRow(row: RenditionRow): RenditionRecord {
+  return {
+    key: row.key,
+    originalId: row.original_id as ImageId,
+    originalVersion: row.original_version as ContentVersion,
+    format: row.format as OutputFormat,
+    width: Number(row.width),
+    height: Number(row.height),
+    bytes: Number(row.bytes),
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+/**
+ * The cache index in SQLite or PostgreSQL through knex. The knex instance belongs to the caller, who
+ * runs `migrate(knex)` before use and destroys it on shutdown.
+ */
+export class SqlCacheIndex implements CacheIndex {
+  constructor(private readonly knex: Knex) {}
+
+  async findOriginal(id: ImageId): Promise<OriginalMetadata | undefined> {
+    try {
+      const row = await this.knex<OriginalRow>('originals').where({ id }).first();
+      return row === undefined ? undefined : originalFromRow(row);
+    } catch (error) {
+      throw toIndexError(error, 'finding an original');
+    }
+  }
+
+  async saveOriginal(original: OriginalMetadata, options: { readonly replace: boolean }): Promise<void> {
+    const row = originalToRow(original);
+    try {
+      if (options.replace) {
+        await this.knex<OriginalRow>('originals').insert(row).onConflict('id').merge();
+      } else {
+        // A plain insert: the primary key decides which of two racing uploads wins.
+        await this.knex<OriginalRow>('originals').insert(row);
+      }
+    } catch (error) {
+      if (!options.replace && isUniqueViolation(error)) {
+        throw new OriginalExistsError(`an original with id ${original.id} already exists`, { cause: error });
+      }
+      throw toIndexError(error, 'saving an original');
+    }
+  }
+
+  async deleteOriginal(id: ImageId): Promise<void> {
+    try {
+      await this.knex.transaction(async (trx) => {
+        await trx('renditions').where({ original_id: id }).delete();
+        await trx('originals').where({ id }).delete();
+      });
+    } catch (error) {
+      throw toIndexError(error, 'deleting an original');
+    }
+  }
+
+  async findRendition(key: string): Promise<RenditionRecord | undefined> {
+    try {
+      const row = await this.knex<RenditionRow>('renditions').where({ key }).first();
+      return row === undefined ? undefined : renditionFromRow(row);
+    } catch (error) {
+      throw toIndexError(error, 'finding a rendition');
+    }
+  }
+
+  async saveRendition(record: RenditionRecord): Promise<void> {
+    try {
+      await this.knex<RenditionRow>('renditions').insert(renditionToRow(record)).onConflict('key').merge();
+    } catch (error) {
+      throw toIndexError(error, 'saving a rendition');
+    }
+  }
+
+  async listRenditions(id: ImageId): Promise<readonly RenditionRecord[]> {
+    try {
+      const rows = await this.knex<RenditionRow>('renditions')
+        .where({ original_id: id })
+        .orderBy([
+          { column: 'created_at', order: 'asc' },
+          { column: 'key', order: 'asc' },
+        ]);
+      return rows.map(renditionFromRow);
+    } catch (error) {
+      throw toIndexError(error, 'listing renditions');
+    }
+  }
+
+  async deleteRendition(key: string): Promise<void> {
+    try {
+      await this.knex('renditions').where({ key }).delete();
+    } catch (error) {
+      throw toIndexError(error, 'deleting a rendition');
+    }
+  }
+
+  async deleteRenditionsOfVersion(id: ImageId, version: ContentVersion): Promise<void> {
+    try {
+      await this.knex('renditions').where({ original_id: id, original_version: version }).delete();
+    } catch (error) {
+      throw toIndexError(error, 'deleting renditions of a version');
+    }
+  }
+
+  async check(): Promise<void> {
+    try {
+      await this.knex.raw('select 1');
+    } catch (error) {
+      throw toIndexError(error, 'health check');
+    }
+  }
+}

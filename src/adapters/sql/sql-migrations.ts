@@ -1,0 +1,99 @@
+import type { Knex } from 'knex';
+import { toIndexError } from './sql-errors.js';
+
+/*
+ * Times are stored as bigint epoch milliseconds rather than timestamp columns: SQLite has no date type
+ * (knex would store whatever the driver makes of a Date), PostgreSQL's timestamptz would come back
+ * through the session time zone and at microsecond precision; an integer round-trips a JS Date exactly
+ * on both dialects and compares with `<`/`>` the same way everywhere.
+ */
+const MIGRATIONS: Readonly<Record<string, Knex.Migration>> = {
+  '0001-create-originals-renditions-tokens': {
+    async up(knex) {
+      await knex.schema.createTable('originals', (table) => {
+        table.string('id', 128).primary();
+        table.string('version', 64).notNullable();
+        table.string('format', 16).notNullable();
+        table.integer('width').notNullable();
+        table.integer('height').notNullable();
+        table.integer('pages').notNullable();
+        table.boolean('has_alpha').notNullable();
+        table.bigInteger('bytes').notNullable();
+        table.bigInteger('uploaded_at').notNullable();
+      });
+      await knex.schema.createTable('renditions', (table) => {
+        table.string('key', 512).primary();
+        table.string('original_id', 128).notNullable().index();
+        table.string('original_version', 64).notNullable();
+        table.string('format', 16).notNullable();
+        table.integer('width').notNullable();
+        table.integer('height').notNullable();
+        table.bigInteger('bytes').notNullable();
+        table.bigInteger('created_at').notNullable();
+      });
+      await knex.schema.createTable('tokens', (table) => {
+        table.string('hash', 64).primary();
+        table.string('image_id', 128).notNullable();
+        table.bigInteger('expires_at').notNullable().index();
+        table.bigInteger('used_at').nullable();
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTable('tokens');
+      await knex.schema.dropTable('renditions');
+      await knex.schema.dropTable('originals');
+    },
+  },
+};
+
+/**
+ * Migrations defined in code instead of a directory of files: knex's file loader globs for `.js`/`.ts`,
+ * which breaks one way or the other between `tsx` and the compiled `dist/`.
+ */
+class CodeMigrationSource implements Knex.MigrationSource<string> {
+  getMigrations(): Promise<string[]> {
+    return Promise.resolve(Object.keys(MIGRATIONS).sort());
+  }
+
+  getMigrationName(migration: string): string {
+    return migration;
+  }
+
+  getMigration(migration: string): Promise<Knex.Migration> {
+    const found = MIGRATIONS[migration];
+    if (found === undefined) return Promise.reject(new Error(`unknown migration ${migration}`));
+    return Promise.resolve(found);
+  }
+}
+
+const MIGRATION_CONFIG: Knex.MigratorConfig = {
+  migrationSource: new CodeMigrationSource(),
+  tableName: 'index_migrations',
+};
+
+/** Several replicas starting at once race for knex's migration lock; the losers wait and retry. */
+const LOCK_RETRIES = 20;
+const LOCK_RETRY_DELAY_MS = 500;
+
+function isMigrationRace(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  // 23505/42P07: two processes creating knex's bookkeeping tables at the same moment.
+  return name === 'MigrationLocked' || code === '23505' || code === '42P07';
+}
+
+/**
+ * Brings the schema up to date; running it again is a no-op. Throws `IndexUnavailableError` when the
+ * database cannot be reached or a migration fails.
+ */
+export async function migrate(knex: Knex): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await knex.migrate.latest(MIGRATION_CONFIG);
+      return;
+    } catch (error) {
+      if (!isMigrationRace(error) || attempt >= LOCK_RETRIES) throw toIndexError(error, 'migration');
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_DELAY_MS));
+    }
+  }
+}
