@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# A real S3 server for the integration tests: single-node Ceph (Debian's radosgw/ceph-mon/ceph-osd)
+# with an in-memory OSD (memstore) and the RADOS Gateway on 127.0.0.1:${RGW_PORT:-7480},
+# access key "test", secret "testtesttest". Throwaway: every start after a stop begins empty.
+# usage: ceph-mini.sh start|stop|status
+# Idempotent: "start" while the gateway answers does nothing; "stop" when nothing runs succeeds.
+set -euo pipefail
+
+DIR=${CEPH_DIR:-/tmp/live-image-resize-ceph}
+CONF=$DIR/ceph.conf
+RGW_PORT=${RGW_PORT:-7480}
+ACCESS_KEY=test
+SECRET_KEY=testtesttest
+# The ceph CLI waits forever for an unreachable monitor by default; every call is bounded.
+CEPH_TIMEOUT=${CEPH_TIMEOUT:-30}
+START_TIMEOUT=${CEPH_START_TIMEOUT:-90}
+
+log() { echo "ceph-mini: $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+rgw_answers() { curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$RGW_PORT/"; }
+
+dump_logs() {
+  for f in "$DIR"/log/*.log; do
+    [ -f "$f" ] || continue
+    log "--- last lines of $f"; tail -n 15 "$f" >&2 || true
+  done
+}
+
+install_if_missing() {
+  command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null && return 0
+  [ "$(id -u)" = 0 ] || die "radosgw/ceph-mon/ceph-osd are not installed and this is not root; run: apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd"
+  log "installing radosgw ceph-mon ceph-osd (Debian packages)"
+  local t0=$SECONDS
+  export DEBIAN_FRONTEND=noninteractive
+  timeout 300 apt-get update -qq >&2 || die "apt-get update failed or timed out"
+  timeout 600 apt-get install -y -qq --no-install-recommends radosgw ceph-mon ceph-osd >&2 \
+    || die "apt-get install radosgw ceph-mon ceph-osd failed or timed out"
+  log "installed in $((SECONDS - t0)) s"
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+stop() {
+  local n f p st i
+  for n in client.rgw.a osd.0 mon.a; do
+    f="$DIR/run/$n.pid"; pid_alive "$f" && kill "$(cat "$f")" 2>/dev/null || true
+  done
+  for n in client.rgw.a osd.0 mon.a; do
+    f="$DIR/run/$n.pid"; [ -f "$f" ] || continue; p=$(cat "$f")
+    for i in $(seq 1 50); do
+      st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null || echo gone)
+      { [ "$st" = gone ] || [ "$st" = Z ]; } && break
+      sleep 0.2
+    done
+    [ "$st" = gone ] || [ "$st" = Z ] || { log "$n (pid $p) ignored SIGTERM; sending SIGKILL"; kill -9 "$p" 2>/dev/null || true; }
+  done
+  rm -rf "$DIR"
+}
+
+start() {
+  if rgw_answers; then
+    if pid_alive "$DIR/run/client.rgw.a.pid"; then log "already running on 127.0.0.1:$RGW_PORT"; return 0; fi
+    die "port $RGW_PORT already answers but not from this script's gateway ($DIR); stop that server or set RGW_PORT"
+  fi
+  install_if_missing
+  local t0=$SECONDS
+  stop   # leftovers of a crashed run (pid files, half-built cluster)
+  mkdir -p "$DIR"/{run,log,mon.a,osd.0,rgw}
+  local fsid osd_uuid
+  fsid=$(cat /proc/sys/kernel/random/uuid)
+  cat > "$CONF" <<CONF
+[global]
+fsid = $fsid
+mon host = v1:127.0.0.1:6789
+public addr = 127.0.0.1
+ms bind ipv6 = false
+auth cluster required = none
+auth service required = none
+auth client required = none
+run dir = $DIR/run
+admin socket = $DIR/run/\$name.asok
+log file = $DIR/log/\$name.log
+pid file = $DIR/run/\$name.pid
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+osd pool default pg autoscale mode = off
+mon allow pool size one = true
+mon allow pool delete = true
+mon warn on pool no redundancy = false
+mon max pg per osd = 1000
+osd crush chooseleaf type = 0
+client mount timeout = $CEPH_TIMEOUT
+rados mon op timeout = $CEPH_TIMEOUT
+rados osd op timeout = $CEPH_TIMEOUT
+[mon.a]
+mon data = $DIR/mon.a
+[osd.0]
+osd data = $DIR/osd.0
+osd objectstore = memstore
+memstore device bytes = 2147483648
+[client.rgw.a]
+rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+rgw data = $DIR/rgw
+rgw dns name = localhost
+CONF
+  local T="timeout $CEPH_TIMEOUT"
+  $T ceph-authtool --create-keyring "$DIR/mon.keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null \
+    || die "ceph-authtool failed"
+  $T monmaptool --create --add a v1:127.0.0.1:6789 --fsid "$fsid" "$DIR/monmap" >/dev/null || die "monmaptool failed"
+  $T ceph-mon -c "$CONF" -i a --mkfs --monmap "$DIR/monmap" --keyring "$DIR/mon.keyring" \
+    || { dump_logs; die "ceph-mon --mkfs failed"; }
+  $T ceph-mon -c "$CONF" -i a || { dump_logs; die "ceph-mon did not start (is port 6789 taken?)"; }
+  osd_uuid=$(cat /proc/sys/kernel/random/uuid)
+  $T ceph -c "$CONF" --connect-timeout "$CEPH_TIMEOUT" osd new "$osd_uuid" >/dev/null \
+    || { dump_logs; die "the monitor did not answer 'osd new' within ${CEPH_TIMEOUT}s"; }
+  $T ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$osd_uuid" 2>>"$DIR/log/osd-mkfs.log" \
+    || { dump_logs; die "ceph-osd --mkfs failed"; }
+  $T ceph-osd -c "$CONF" -i 0 || { dump_logs; die "ceph-osd did not start"; }
+  $T radosgw -c "$CONF" -n client.rgw.a || { dump_logs; die "radosgw did not start"; }
+  local deadline=$((SECONDS + START_TIMEOUT))
+  until rgw_answers; do
+    [ $SECONDS -lt $deadline ] || { dump_logs; stop; die "the gateway did not answer on 127.0.0.1:$RGW_PORT within ${START_TIMEOUT}s"; }
+    sleep 0.5
+  done
+  $T radosgw-admin -c "$CONF" user create --uid test --display-name test \
+    --access-key "$ACCESS_KEY" --secret "$SECRET_KEY" >/dev/null \
+    || { dump_logs; die "radosgw-admin user create failed"; }
+  log "S3 on http://127.0.0.1:$RGW_PORT (access key $ACCESS_KEY, secret $SECRET_KEY), started in $((SECONDS - t0)) s"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop; log "stopped" ;;
+  status) if rgw_answers; then echo "running on http://127.0.0.1:$RGW_PORT"; else echo "not running"; exit 1; fi ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
