@@ -27,6 +27,8 @@ export interface GetRenditionInput {
   readonly accepts: ReadonlySet<OutputFormat>;
   /** How a cached rendition is handed over: a redirect to the cache, or the bytes streamed. */
   readonly delivery: 'redirect' | 'proxy';
+  /** The client's `If-None-Match` validators; a match answers `not-modified` without touching any store. */
+  readonly ifNoneMatch?: readonly string[];
 }
 
 interface Answer {
@@ -36,6 +38,7 @@ interface Answer {
 }
 
 export type GetRenditionOutput =
+  | (Answer & { readonly kind: 'not-modified' })
   | (Answer & { readonly kind: 'redirect'; readonly url: string; readonly expiresAt: Date | undefined })
   | (Answer & { readonly kind: 'stream'; readonly object: StoredObject })
   | (Answer & { readonly kind: 'rendered'; readonly image: RenderedImage; readonly coalesced: boolean });
@@ -71,6 +74,9 @@ export class GetRendition {
   async execute(input: GetRenditionInput): Promise<GetRenditionOutput> {
     const { original, rendition, negotiated } = await this.identify(input.request, input.accepts);
     const answer = { rendition, negotiated };
+    if (input.ifNoneMatch?.some((tag) => tag === '*' || tag === rendition.etag || tag === `W/${rendition.etag}`)) {
+      return { kind: 'not-modified', ...answer };
+    }
 
     if ((await this.index.findRendition(rendition.key)) !== undefined) {
       if (input.delivery === 'redirect') {

@@ -1,0 +1,112 @@
+import os from 'node:os';
+import { z } from 'zod';
+import { DEFAULT_MAX_DIMENSION, DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SCALE } from '../../domain/limits.js';
+import { DEFAULT_TOKEN_TTL_SECONDS } from '../../domain/token.js';
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+const url = z.string().url();
+
+const filesystemStorage = z.object({
+  driver: z.literal('filesystem'),
+  /** Folder for this store; defaults to `{dataDir}/originals` or `{dataDir}/renditions`. */
+  root: z.string().min(1).optional(),
+});
+
+const s3Storage = z.object({
+  driver: z.literal('s3'),
+  bucket: z.string().min(1),
+  prefix: z.string().default(''),
+  region: z.string().min(1).default('us-east-1'),
+  endpoint: url.optional(),
+  forcePathStyle: z.boolean().default(false),
+  accessKeyId: z.string().min(1).optional(),
+  secretAccessKey: z.string().min(1).optional(),
+});
+
+const gcsStorage = z.object({
+  driver: z.literal('gcs'),
+  bucket: z.string().min(1),
+  prefix: z.string().default(''),
+  projectId: z.string().min(1).optional(),
+  apiEndpoint: url.optional(),
+  keyFilename: z.string().min(1).optional(),
+});
+
+const storage = z.discriminatedUnion('driver', [filesystemStorage, s3Storage, gcsStorage]);
+
+const index = z.discriminatedUnion('driver', [
+  z.object({
+    driver: z.literal('sqlite'),
+    /** Defaults to `{dataDir}/index.sqlite`. */
+    filename: z.string().min(1).optional(),
+  }),
+  z.object({
+    driver: z.literal('postgres'),
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    poolMax: positiveInt.default(10),
+  }),
+]);
+
+const quality = z.number().int().min(1).max(100);
+
+/** The whole configuration; every key is documented in docs/configuration.md (checked by a test). */
+export const configSchema = z.object({
+  server: z.object({
+    host: z.string().min(1).default('0.0.0.0'),
+    port: port.default(1337),
+    /** CIDRs of reverse proxies whose `X-Forwarded-For` is believed. */
+    trustedProxies: z.array(z.string().min(1)).default([]),
+  }).prefault({}),
+  dataDir: z.string().min(1).default('./data'),
+  allowIndexing: z.boolean().default(false),
+  log: z.object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }).prefault({}),
+  limits: z.object({
+    maxWidth: positiveInt.default(DEFAULT_MAX_DIMENSION),
+    maxHeight: positiveInt.default(DEFAULT_MAX_DIMENSION),
+    maxScale: z.number().min(1).max(10).default(DEFAULT_MAX_SCALE),
+    maxInputPixels: positiveInt.default(DEFAULT_MAX_INPUT_PIXELS),
+  }).prefault({}),
+  render: z.object({
+    concurrency: positiveInt.default(Math.max(1, os.availableParallelism())),
+    queueLimit: z.number().int().min(0).default(64),
+    timeoutMs: positiveInt.default(15_000),
+    allowUpscale: z.boolean().default(true),
+    blurSigma: z.number().min(0.3).max(100).default(5),
+    quality: z.object({ jpeg: quality.default(80), webp: quality.default(80), avif: quality.default(50) }).prefault({}),
+    avifEffort: z.number().int().min(0).max(9).default(4),
+  }).prefault({}),
+  formats: z.object({
+    negotiate: z.boolean().default(false),
+    avifMaxPixels: positiveInt.default(2_000_000),
+  }).prefault({}),
+  delivery: z.object({
+    mode: z.enum(['redirect', 'proxy']).default('redirect'),
+    redirectStatus: z.union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)]).default(303),
+    redirectMaxAge: z.number().int().min(0).default(86_400),
+    publicBaseUrl: url.optional(),
+    signedUrlTtlSeconds: positiveInt.default(3600),
+  }).prefault({}),
+  tokens: z.object({
+    allowFrom: z.array(z.string().min(1)).default(['127.0.0.0/8', '::1/128']),
+    secret: z.string().min(16, 'must be at least 16 characters').optional(),
+    ttlSeconds: positiveInt.default(DEFAULT_TOKEN_TTL_SECONDS),
+  }).prefault({}),
+  uploads: z.object({
+    maxBytes: positiveInt.default(25 * 1024 * 1024),
+    allowOverwrite: z.boolean().default(false),
+  }).prefault({}),
+  originals: storage.prefault({ driver: 'filesystem' }),
+  renditions: storage.prefault({ driver: 'filesystem' }),
+  index: index.prefault({ driver: 'sqlite' }),
+  shutdown: z.object({
+    timeoutMs: positiveInt.default(25_000),
+  }).prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type StorageConfig = z.output<typeof storage>;
+export type IndexConfig = z.output<typeof index>;
