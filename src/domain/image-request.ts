@@ -61,7 +61,8 @@ export type ImageRequestParse =
   | { readonly kind: 'oversized'; readonly request: ImageRequest; readonly clamped: ImageRequest; readonly reason: string }
   | { readonly kind: 'invalid'; readonly error: InvalidRequestError };
 
-const SIZED_NAME = /^(.+)_(\d+)_(\d+)(?:_(\d+(?:\.\d{1,2})?)x)?$/;
+// The scale group takes any decimal so that `_2.625x` is rejected by `parseScale` as a bad scale, not as a bad id.
+const SIZED_NAME = /^(.+)_(\d+)_(\d+)(?:_(\d+(?:\.\d+)?)x)?$/;
 const SCALE_PATTERN = /^\d+(?:\.\d{1,2})?$/;
 const SIGMA_PATTERN = /^\d{1,3}(?:\.\d{1,2})?$/;
 const QUALITY_PATTERN = /^\d{1,3}$/;
@@ -72,6 +73,11 @@ type OptionKey = (typeof OPTION_KEYS)[number];
 
 function fail(part: RequestPart, message: string): never {
   throw new InvalidRequestError(part, message);
+}
+
+/** `1.15 * 100` is `114.99999999999999` in binary floating point, so compare the decimal text instead. */
+function hasAtMostTwoDecimals(value: number): boolean {
+  return Number(value.toFixed(2)) === value;
 }
 
 function hex2(value: number): string {
@@ -209,13 +215,13 @@ export class ImageRequest implements ImageRequestFields {
       const value = fields[part];
       if (!Number.isInteger(value) || value < 0 || String(value).length > MAX_DIMENSION_DIGITS) fail(part, `${part} must be a non-negative integer`);
     }
-    if (!(fields.scale >= 1 && fields.scale <= limits.maxScale) || Math.round(fields.scale * 100) !== fields.scale * 100) {
+    if (!(fields.scale >= 1 && fields.scale <= limits.maxScale) || !hasAtMostTwoDecimals(fields.scale)) {
       fail('scale', `scale must be between 1 and ${limits.maxScale} with at most two decimals`);
     }
     if (fields.quality !== undefined && !(Number.isInteger(fields.quality) && fields.quality >= 1 && fields.quality <= 100)) {
       fail('quality', 'quality must be an integer from 1 to 100');
     }
-    if (typeof fields.blur === 'number' && !(fields.blur >= MIN_BLUR_SIGMA && fields.blur <= MAX_BLUR_SIGMA && Math.round(fields.blur * 100) === fields.blur * 100)) {
+    if (typeof fields.blur === 'number' && !(fields.blur >= MIN_BLUR_SIGMA && fields.blur <= MAX_BLUR_SIGMA && hasAtMostTwoDecimals(fields.blur))) {
       fail('blur', `blur must be a sigma from ${MIN_BLUR_SIGMA} to ${MAX_BLUR_SIGMA}`);
     }
     return new ImageRequest(fields);
@@ -224,7 +230,8 @@ export class ImageRequest implements ImageRequestFields {
   private static parseStrict(path: string, query: string, limits: Limits): ImageRequest {
     if (!path.startsWith('/') || path.length > MAX_IMAGE_ID_LENGTH + 64) fail('path', 'path must be /{id}_{w}_{h}[_{s}x].{fmt}');
     const file = path.slice(1);
-    const dot = file.indexOf('.');
+    // Ids contain no dots but a scale may (`_1.5x`): the extension starts at the last dot.
+    const dot = file.lastIndexOf('.');
     if (dot < 0) fail('format', `a format extension is required, one of ${SUPPORTED_EXTENSIONS.join(', ')}`);
     const name = file.slice(0, dot);
     const extension = file.slice(dot + 1);
