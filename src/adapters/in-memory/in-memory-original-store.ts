@@ -1,0 +1,85 @@
+import { StoreUnavailableError } from '../../application/application-error.js';
+import type { OriginalStore } from '../../application/ports/original-store.js';
+import { isImageId } from '../../domain/image-id.js';
+import { isContentVersion, originalObjectKey, type OriginalKey } from '../../domain/original.js';
+
+/**
+ * An `OriginalStore` held in memory: a verified fake (it passes the same contract suite as the filesystem and
+ * cloud adapters) for application tests and single-process embedding.
+ *
+ * Tests can observe it: {@link InMemoryOriginalStore.puts} and {@link InMemoryOriginalStore.deletes} count calls
+ * that succeeded, {@link InMemoryOriginalStore.keys} lists what is stored. To test how callers cope with an
+ * outage, call {@link InMemoryOriginalStore.fail}: every method then throws `StoreUnavailableError` (with the
+ * given cause) until {@link InMemoryOriginalStore.recover}.
+ */
+export class InMemoryOriginalStore implements OriginalStore {
+  /** Successful `put` calls so far. */
+  puts = 0;
+  /** Successful `delete` calls so far (including those that found nothing to delete). */
+  deletes = 0;
+  private readonly objects = new Map<string, { readonly bytes: Uint8Array; readonly contentType: string }>();
+  private outage: { cause: unknown } | undefined;
+
+  /** Simulates an outage: from now on every call throws `StoreUnavailableError` with `cause`. */
+  fail(cause: unknown = new Error('simulated original store outage')): void {
+    this.outage = { cause };
+  }
+
+  /** Ends a simulated outage; the stored objects are as they were before it. */
+  recover(): void {
+    this.outage = undefined;
+  }
+
+  /** Whether an outage is being simulated. */
+  get failing(): boolean {
+    return this.outage !== undefined;
+  }
+
+  /** The object keys (`{id}/{version}`) stored now, sorted. */
+  keys(): string[] {
+    return [...this.objects.keys()].sort();
+  }
+
+  /** The content type the object was stored with, or `undefined` when there is none. */
+  contentTypeOf(key: OriginalKey): string | undefined {
+    return this.objects.get(originalObjectKey(key))?.contentType;
+  }
+
+  async put(key: OriginalKey, bytes: Uint8Array, contentType: string): Promise<void> {
+    const objectKey = this.objectKeyOf(key);
+    // Copied: the caller may reuse its buffer, and a real store would not see later edits either.
+    this.objects.set(objectKey, { bytes: Uint8Array.from(bytes), contentType });
+    this.puts++;
+  }
+
+  async get(key: OriginalKey): Promise<Uint8Array | undefined> {
+    const found = this.objects.get(this.objectKeyOf(key));
+    return found === undefined ? undefined : Uint8Array.from(found.bytes);
+  }
+
+  async delete(key: OriginalKey): Promise<void> {
+    this.objects.delete(this.objectKeyOf(key));
+    this.deletes++;
+  }
+
+  async check(): Promise<void> {
+    this.throwIfFailing();
+  }
+
+  // Refuses what a real store refuses, so a test that passes here does not fail against the filesystem.
+  private objectKeyOf(key: OriginalKey): string {
+    this.throwIfFailing();
+    if (!isImageId(key.id) || !isContentVersion(key.version)) {
+      throw new StoreUnavailableError(
+        `refusing original key ${JSON.stringify(`${key.id}/${key.version}`.slice(0, 220))}: not an image id and content version`,
+      );
+    }
+    return originalObjectKey(key);
+  }
+
+  private throwIfFailing(): void {
+    if (this.outage !== undefined) {
+      throw new StoreUnavailableError('original store unavailable (simulated)', { cause: this.outage.cause });
+    }
+  }
+}
