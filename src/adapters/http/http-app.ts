@@ -2,7 +2,6 @@ import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { ImageId } from '../../domain/image-id.js';
 import { isImageId } from '../../domain/image-id.js';
 import { ImageRequest } from '../../domain/image-request.js';
@@ -16,6 +15,7 @@ import { acceptedFormats, entityTags } from './accept-header.js';
 import { CallerGuard, parseCidrList } from './caller-guard.js';
 import { toErrorResponse } from './error-table.js';
 import { HttpInputError } from './http-error.js';
+import { accessLog, requestLogger } from './access-log.js';
 import { readImagePart } from './upload-body.js';
 
 export interface HttpSettings {
@@ -88,19 +88,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   };
   const guard = new CallerGuard(settings.tokens);
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const id = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 64)) || randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'info'),
-      customSuccessObject: (_req, res, value: Record<string, unknown>) => ({ ...value, cache: { outcome: res.locals.cacheOutcome } }),
-      customErrorObject: (_req, res, _err, value: Record<string, unknown>) => ({ ...value, cache: { outcome: res.locals.cacheOutcome } }),
-    }),
-  );
+  app.use(accessLog(deps.logger));
 
   app.get('/healthz', (_req, res) => json(res, 200, { status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
@@ -248,12 +236,11 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
           ? new HttpInputError('PAYLOAD_TOO_LARGE', 'the request body is too large')
           : error;
     const response = toErrorResponse(translated);
-    req.log[response.level]({ err: translated, error_code: response.body.error.code }, response.body.error.message);
+    requestLogger(res)[response.level]({ err: translated, error: { code: response.body.error.code } }, response.body.error.message);
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    res.locals.cacheOutcome ??= undefined;
     for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
     res.removeHeader('ETag');
     res.removeHeader('Cache-Control');

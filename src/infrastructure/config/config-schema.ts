@@ -33,9 +33,13 @@ const gcsStorage = z.object({
   keyFilename: z.string().min(1).optional(),
 });
 
-const storage = z.discriminatedUnion('driver', [filesystemStorage, s3Storage, gcsStorage]);
+/** In-process only, lost on restart: for tests and for embedding with throwaway data. */
+const memoryStorage = z.object({ driver: z.literal('memory') });
+
+const storage = z.discriminatedUnion('driver', [filesystemStorage, s3Storage, gcsStorage, memoryStorage]);
 
 const index = z.discriminatedUnion('driver', [
+  z.object({ driver: z.literal('memory') }),
   z.object({
     driver: z.literal('sqlite'),
     /** Defaults to `{dataDir}/index.sqlite`. */

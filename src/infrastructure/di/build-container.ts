@@ -1,0 +1,66 @@
+import { Container, type ContainerModule } from 'inversify';
+import type { Logger as Pino } from 'pino';
+import type { Config, StorageConfig } from '../config/config-schema.js';
+import { coreModule } from './modules/core.module.js';
+import { filesystemOriginalStoreModule, filesystemRenditionCacheModule } from './modules/filesystem-storage.module.js';
+import { httpModule } from './modules/http.module.js';
+import { inMemoryIndexModule, inMemoryOriginalStoreModule, inMemoryRenditionCacheModule } from './modules/in-memory.module.js';
+import { s3OriginalStoreModule, s3RenditionCacheModule } from './modules/s3-storage.module.js';
+import { sharpTransformerModule } from './modules/sharp-transformer.module.js';
+import { sqlIndexModule } from './modules/sql-index.module.js';
+
+function originalStoreModule(store: StorageConfig, config: Config): ContainerModule {
+  switch (store.driver) {
+    case 'filesystem':
+      return filesystemOriginalStoreModule({ root: store.root, dataDir: config.dataDir });
+    case 's3':
+      return s3OriginalStoreModule(store);
+    case 'gcs':
+      throw new Error('originals.driver "gcs" is not available yet');
+    case 'memory':
+      return inMemoryOriginalStoreModule();
+  }
+}
+
+function renditionCacheModule(store: StorageConfig, config: Config): ContainerModule {
+  const { publicBaseUrl, signedUrlTtlSeconds } = config.delivery;
+  switch (store.driver) {
+    case 'filesystem':
+      return filesystemRenditionCacheModule({ root: store.root, dataDir: config.dataDir, publicBaseUrl });
+    case 's3':
+      return s3RenditionCacheModule({ ...store, publicBaseUrl, signedUrlTtlSeconds });
+    case 'gcs':
+      throw new Error('renditions.driver "gcs" is not available yet');
+    case 'memory':
+      return inMemoryRenditionCacheModule(publicBaseUrl);
+  }
+}
+
+function indexModule(config: Config): ContainerModule {
+  const index = config.index;
+  switch (index.driver) {
+    case 'sqlite':
+      return sqlIndexModule({ driver: 'sqlite', filename: index.filename, dataDir: config.dataDir });
+    case 'postgres':
+      return sqlIndexModule(index);
+    case 'memory':
+      return inMemoryIndexModule();
+  }
+}
+
+/**
+ * The composition root: loads the core module plus exactly one module per port, chosen by the
+ * validated config's `driver` discriminators, so only the chosen drivers' SDKs are constructed.
+ */
+export function buildContainer(config: Config, rootLogger: Pino): Container {
+  const container = new Container({ defaultScope: 'Singleton' });
+  container.load(
+    coreModule(config, rootLogger),
+    originalStoreModule(config.originals, config),
+    renditionCacheModule(config.renditions, config),
+    indexModule(config),
+    sharpTransformerModule({ maxInputPixels: config.limits.maxInputPixels, timeoutMs: config.render.timeoutMs, avifEffort: config.render.avifEffort }),
+    httpModule(config),
+  );
+  return container;
+}

@@ -1,0 +1,59 @@
+import { ContainerModule } from 'inversify';
+import type { Logger as Pino } from 'pino';
+import { BackgroundTasks } from '../../../application/background-tasks.js';
+import { CheckReadiness } from '../../../application/use-cases/check-readiness.js';
+import { DeleteImage } from '../../../application/use-cases/delete-image.js';
+import { GetRendition } from '../../../application/use-cases/get-rendition.js';
+import { IssueToken } from '../../../application/use-cases/issue-token.js';
+import { UploadOriginal } from '../../../application/use-cases/upload-original.js';
+import { PinoLogger } from '../../../adapters/pino/pino-logger.js';
+import { CryptoRandomSource } from '../../../adapters/system/crypto-random-source.js';
+import { SystemClock } from '../../../adapters/system/system-clock.js';
+import type { Config } from '../../config/config-schema.js';
+import { TOKENS } from '../tokens.js';
+
+/** How long `/readyz` waits for each component before calling it unavailable. */
+const READINESS_TIMEOUT_MS = 2000;
+
+/** Config, logging, clock, randomness and the use cases: everything that does not depend on a driver choice. */
+export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.Config).toConstantValue(config);
+    bind(TOKENS.RootLogger).toConstantValue(rootLogger);
+    bind(TOKENS.Logger).toConstantValue(new PinoLogger(rootLogger.child({ component: 'application' })));
+    bind(TOKENS.Clock).toConstantValue(new SystemClock());
+    bind(TOKENS.RandomSource).toConstantValue(new CryptoRandomSource());
+    bind(TOKENS.BackgroundTasks).toResolvedValue((logger) => new BackgroundTasks(logger), [TOKENS.Logger]);
+
+    bind(TOKENS.IssueToken).toResolvedValue(
+      (tokens, index, clock, random) =>
+        new IssueToken(tokens, index, clock, random, { ttlSeconds: config.tokens.ttlSeconds, allowOverwrite: config.uploads.allowOverwrite }),
+      [TOKENS.TokenStore, TOKENS.CacheIndex, TOKENS.Clock, TOKENS.RandomSource],
+    );
+    bind(TOKENS.UploadOriginal).toResolvedValue(
+      (tokens, index, originals, renditions, transformer, clock, background) =>
+        new UploadOriginal(tokens, index, originals, renditions, transformer, clock, background, {
+          allowOverwrite: config.uploads.allowOverwrite,
+        }),
+      [TOKENS.TokenStore, TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks],
+    );
+    bind(TOKENS.GetRendition).toResolvedValue(
+      (index, originals, renditions, transformer, clock, background, logger) =>
+        new GetRendition(index, originals, renditions, transformer, clock, background, logger, {
+          limits: config.limits,
+          defaults: { quality: { ...config.render.quality, png: 100, gif: 100, tiff: 100 }, blurSigma: config.render.blurSigma, allowUpscale: config.render.allowUpscale },
+          negotiate: config.formats.negotiate,
+          avifMaxPixels: config.formats.avifMaxPixels,
+        }),
+      [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks, TOKENS.Logger],
+    );
+    bind(TOKENS.DeleteImage).toResolvedValue(
+      (index, originals, renditions) => new DeleteImage(index, originals, renditions),
+      [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache],
+    );
+    bind(TOKENS.CheckReadiness).toResolvedValue(
+      (index, originals, renditions) => new CheckReadiness(index, originals, renditions, READINESS_TIMEOUT_MS),
+      [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache],
+    );
+  });
+}

@@ -1,0 +1,29 @@
+import { ContainerModule } from 'inversify';
+import { createHttpApp } from '../../../adapters/http/http-app.js';
+import type { Config } from '../../config/config-schema.js';
+import { TOKENS } from '../tokens.js';
+
+export function httpModule(config: Config): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.HttpApp).toResolvedValue(
+      (issueToken, uploadOriginal, getRendition, deleteImage, checkReadiness, rootLogger) =>
+        createHttpApp({
+          issueToken,
+          uploadOriginal,
+          getRendition,
+          deleteImage,
+          checkReadiness,
+          logger: rootLogger.child({ component: 'http' }),
+          settings: {
+            limits: config.limits,
+            trustedProxies: config.server.trustedProxies,
+            allowIndexing: config.allowIndexing,
+            uploads: config.uploads,
+            tokens: { allowFrom: config.tokens.allowFrom, secret: config.tokens.secret },
+            delivery: config.delivery,
+          },
+        }),
+      [TOKENS.IssueToken, TOKENS.UploadOriginal, TOKENS.GetRendition, TOKENS.DeleteImage, TOKENS.CheckReadiness, TOKENS.RootLogger],
+    );
+  });
+}

@@ -1,0 +1,48 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { Knex } from 'knex';
+import type { Express } from 'express';
+import type { Logger as Pino } from 'pino';
+import type { BackgroundTasks } from '../../application/background-tasks.js';
+import type { CacheIndex } from '../../application/ports/cache-index.js';
+import type { Clock } from '../../application/ports/clock.js';
+import type { Logger } from '../../application/ports/logger.js';
+import type { OriginalStore } from '../../application/ports/original-store.js';
+import type { RandomSource } from '../../application/ports/random-source.js';
+import type { RenditionCache } from '../../application/ports/rendition-cache.js';
+import type { TokenStore } from '../../application/ports/token-store.js';
+import type { Transformer } from '../../application/ports/transformer.js';
+import type { CheckReadiness } from '../../application/use-cases/check-readiness.js';
+import type { DeleteImage } from '../../application/use-cases/delete-image.js';
+import type { GetRendition } from '../../application/use-cases/get-rendition.js';
+import type { IssueToken } from '../../application/use-cases/issue-token.js';
+import type { UploadOriginal } from '../../application/use-cases/upload-original.js';
+import type { Config } from '../config/config-schema.js';
+
+/** Work to run once before the service accepts traffic (schema migrations, bucket checks). */
+export interface StartupTask {
+  readonly name: string;
+  run(): Promise<void>;
+}
+
+/** Every DI identifier, typed: `TOKENS.X` resolves to the type named beside it. */
+export const TOKENS = {
+  Config: Symbol('Config') as ServiceIdentifier<Config>,
+  RootLogger: Symbol('RootLogger') as ServiceIdentifier<Pino>,
+  Logger: Symbol('Logger') as ServiceIdentifier<Logger>,
+  Clock: Symbol('Clock') as ServiceIdentifier<Clock>,
+  RandomSource: Symbol('RandomSource') as ServiceIdentifier<RandomSource>,
+  BackgroundTasks: Symbol('BackgroundTasks') as ServiceIdentifier<BackgroundTasks>,
+  OriginalStore: Symbol('OriginalStore') as ServiceIdentifier<OriginalStore>,
+  RenditionCache: Symbol('RenditionCache') as ServiceIdentifier<RenditionCache>,
+  CacheIndex: Symbol('CacheIndex') as ServiceIdentifier<CacheIndex>,
+  TokenStore: Symbol('TokenStore') as ServiceIdentifier<TokenStore>,
+  Transformer: Symbol('Transformer') as ServiceIdentifier<Transformer>,
+  Knex: Symbol('Knex') as ServiceIdentifier<Knex>,
+  StartupTasks: Symbol('StartupTasks') as ServiceIdentifier<StartupTask>,
+  IssueToken: Symbol('IssueToken') as ServiceIdentifier<IssueToken>,
+  UploadOriginal: Symbol('UploadOriginal') as ServiceIdentifier<UploadOriginal>,
+  GetRendition: Symbol('GetRendition') as ServiceIdentifier<GetRendition>,
+  DeleteImage: Symbol('DeleteImage') as ServiceIdentifier<DeleteImage>,
+  CheckReadiness: Symbol('CheckReadiness') as ServiceIdentifier<CheckReadiness>,
+  HttpApp: Symbol('HttpApp') as ServiceIdentifier<Express>,
+} as const;
