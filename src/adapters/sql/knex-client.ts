@@ -14,17 +14,27 @@ interface BetterSqliteConnection {
   pragma(source: string): unknown;
 }
 
+export interface KnexClientOptions {
+  /**
+   * Where knex reports pool and connection trouble (e.g. "Acquire connection error"); by default it
+   * writes to the console. The same failures also reach the caller as `IndexUnavailableError`.
+   */
+  readonly log?: Knex.Logger;
+}
+
 /**
  * Creates (but does not connect) a knex instance for the configured database. The caller owns it and
  * must `destroy()` it on shutdown.
  */
-export function createKnexClient(config: SqlConfig): Knex {
+export function createKnexClient(config: SqlConfig, options: KnexClientOptions = {}): Knex {
+  const log = options.log === undefined ? {} : { log: options.log };
   if (config.driver === 'sqlite') {
     if (config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
     return knexFactory({
       client: 'better-sqlite3',
       connection: { filename: config.filename },
       useNullAsDefault: true,
+      ...log,
       acquireConnectionTimeout: ACQUIRE_CONNECTION_TIMEOUT_MS,
       pool: {
         afterCreate(connection: BetterSqliteConnection, done: (error: Error | null, connection: unknown) => void) {
@@ -43,6 +53,7 @@ export function createKnexClient(config: SqlConfig): Knex {
   }
   return knexFactory({
     client: 'pg',
+    ...log,
     connection: { connectionString: config.url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS },
     acquireConnectionTimeout: ACQUIRE_CONNECTION_TIMEOUT_MS,
     // min 0: no idle connections are held open (and none is attempted) before the first query.

@@ -120,10 +120,12 @@ export class SqlCacheIndex implements CacheIndex {
 
   async deleteOriginal(id: ImageId): Promise<void> {
     try {
-      await this.knex.transaction(async (trx) => {
-        await trx('renditions').where({ original_id: id }).delete();
-        await trx('originals').where({ id }).delete();
-      });
+      // Two autocommit statements, not a transaction: in SQLite's WAL mode a deferred transaction whose
+      // snapshot went stale while it waited for the write lock fails with SQLITE_BUSY at once (the busy
+      // timeout does not apply), and knex cannot issue BEGIN IMMEDIATE. Each statement is idempotent,
+      // so a failure between them is repaired by deleting again.
+      await this.knex('renditions').where({ original_id: id }).delete();
+      await this.knex('originals').where({ id }).delete();
     } catch (error) {
       throw toIndexError(error, 'deleting an original');
     }
