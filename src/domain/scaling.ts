@@ -21,9 +21,14 @@ export interface Geometry {
   readonly output: Size;
 }
 
-/** The box a request asks for after its device pixel ratio: `round(w·s) × round(h·s)`. */
+/**
+ * The box a request asks for after its device pixel ratio (at most two decimals, as requests
+ * guarantee): `round(w·s) × round(h·s)`. Computed in hundredths because `25 * 1.14` is
+ * `28.499999999999996` in floating point, which would round 28.5 down.
+ */
 export function scaleBox(box: Box, scale: number): Box {
-  return { width: Math.round(box.width * scale), height: Math.round(box.height * scale) };
+  const hundredths = Math.round(scale * 100);
+  return { width: Math.round((box.width * hundredths) / 100), height: Math.round((box.height * hundredths) / 100) };
 }
 
 export function exceedsLimits(box: Box, limits: Pick<Limits, 'maxWidth' | 'maxHeight'>): boolean {
