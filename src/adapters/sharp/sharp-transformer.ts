@@ -52,8 +52,10 @@ function colour(bg: Rgba, keepAlpha: boolean): { r: number; g: number; b: number
   return { r: bg.r, g: bg.g, b: bg.b, alpha: keepAlpha ? bg.alpha / 255 : 1 };
 }
 
+/** The first line only: libvips appends one line per failed tile or seek, which adds nothing. */
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n', 1)[0]!;
 }
 
 function isPortError(error: unknown): boolean {

@@ -1,0 +1,159 @@
+import { expect } from 'chai';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { SharpTransformer } from '../../../src/adapters/sharp/sharp-transformer.js';
+import { ImageTooLargeError, UnsupportedImageError } from '../../../src/domain/domain-error.js';
+import { DEFAULT_MAX_INPUT_PIXELS } from '../../../src/domain/limits.js';
+import { describeTransformerContract, specFor } from '../../contract/transformer.contract.js';
+import { meanPixelDifference } from '../../support/image-fixtures.js';
+
+describeTransformerContract('SharpTransformer', async ({ maxInputPixels, timeoutMs }) => new SharpTransformer({ maxInputPixels, timeoutMs, avifEffort: 2 }));
+
+interface ManifestEntry {
+  readonly path: string;
+  readonly category: string;
+  readonly expect: 'ok' | 'reject' | 'either';
+  readonly measured?: {
+    readonly displayWidth?: number;
+    readonly displayHeight?: number;
+    readonly pages?: number;
+  };
+}
+
+const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
+const MANIFEST = `${CORPUS}manifest.json`;
+
+function corpusFile(path: string): Promise<Buffer> {
+  return readFile(`${CORPUS}${path}`);
+}
+
+async function outcome(promise: Promise<unknown>): Promise<{ ok: true } | { ok: false; error: unknown }> {
+  try {
+    await promise;
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+describe('SharpTransformer on the third-party corpus (../shared/corpus)', function () {
+  if (!existsSync(MANIFEST)) {
+    it('needs the corpus', function () {
+      console.warn(`corpus tests skipped: ${MANIFEST} is missing (the corpus lives in ../shared/corpus next to the repository)`);
+      this.skip();
+    });
+    return;
+  }
+
+  const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as ManifestEntry[];
+  // The service's default limit: the corpus' expectations ("either" for the 16383² PNG) assume it.
+  const transformer = new SharpTransformer({ maxInputPixels: DEFAULT_MAX_INPUT_PIXELS, timeoutMs: 20_000, avifEffort: 2 });
+
+  describe('every manifest entry gets its expected answer', function () {
+    for (const entry of manifest) {
+      it(`${entry.path}: ${entry.expect}`, async function () {
+        const bytes = await corpusFile(entry.path);
+        const probed = await outcome(transformer.probe(bytes));
+        if (!probed.ok) {
+          const { error } = probed;
+          expect(
+            error instanceof UnsupportedImageError || error instanceof ImageTooLargeError,
+            `refused with an undeclared error: ${String(error)}`,
+          ).to.equal(true);
+          expect(entry.expect, `refused although it must render: ${String(error)}`).to.not.equal('ok');
+          return;
+        }
+        expect(entry.expect, 'accepted although it must be refused').to.not.equal('reject');
+        const info = await transformer.probe(bytes);
+        const measured = entry.measured ?? {};
+        if (measured.displayWidth !== undefined) {
+          expect([info.width, info.height], 'displayed size').to.deep.equal([measured.displayWidth, measured.displayHeight]);
+        }
+        if (measured.pages !== undefined) expect(info.pages, 'pages').to.equal(measured.pages);
+
+        const spec = specFor(info, { width: 256, height: 256 });
+        const rendered = await transformer.render(bytes, spec);
+        expect({ width: rendered.width, height: rendered.height }).to.deep.equal(spec.geometry.output);
+        const metadata = await sharp(rendered.bytes).metadata();
+        expect([metadata.format, metadata.width, metadata.height, metadata.space]).to.deep.equal([
+          'jpeg',
+          spec.geometry.output.width,
+          spec.geometry.output.height,
+          'srgb',
+        ]);
+        expect([metadata.exif, metadata.xmp, metadata.icc, metadata.comments]).to.deep.equal([undefined, undefined, undefined, undefined]);
+      });
+    }
+  });
+
+  describe('EXIF orientation', function () {
+    for (const shape of ['Landscape', 'Portrait'] as const) {
+      for (const orientation of [0, 1, 2, 3, 4, 5, 6, 7, 8]) {
+        it(`${shape}_${orientation}.jpg renders upright (like ${shape}_1.jpg)`, async function () {
+          const reference = await corpusFile(`exif-orientation/${shape}_1.jpg`);
+          const subject = await corpusFile(`exif-orientation/${shape}_${orientation}.jpg`);
+          const info = await transformer.probe(subject);
+          const spec = specFor(info, { width: 300, height: 300 }, { format: 'png' });
+          const [expected, actual] = await Promise.all([transformer.render(reference, spec), transformer.render(subject, spec)]);
+          // The files differ only by orientation, so an upright render is nearly identical; a wrong
+          // rotation or mirror moves the large coloured digit and differs by tens of levels.
+          expect(await meanPixelDifference(actual.bytes, expected.bytes)).to.be.lessThan(3);
+        });
+      }
+    }
+  });
+
+  describe('decompression bombs', function () {
+    for (const entry of manifest.filter((candidate) => candidate.category === 'bombs')) {
+      it(`${entry.path} is refused from its header, well under a second`, async function () {
+        const bytes = await corpusFile(entry.path);
+        const started = performance.now();
+        const probed = await outcome(transformer.probe(bytes));
+        const elapsed = performance.now() - started;
+        expect(probed.ok ? undefined : probed.error).to.be.instanceOf(ImageTooLargeError);
+        expect(elapsed).to.be.lessThan(1000);
+        const spec = specFor({ width: 1000, height: 1000 }, { width: 100, height: 100 });
+        expect((await outcome(transformer.render(bytes, spec))).ok).to.equal(false);
+      });
+    }
+  });
+
+  describe('colour', function () {
+    for (const path of ['valid/imagor--jpg-24bit-icc-adobe-rgb.jpg', 'valid/wide-gamut--P3-sRGB-color-bars.jpg']) {
+      it(`${path}: the embedded profile is applied, not ignored or copied`, async function () {
+        const bytes = await corpusFile(path);
+        const info = await transformer.probe(bytes);
+        const spec = specFor(info, { width: 200, height: 0 }, { format: 'png' });
+        const rendered = await transformer.render(bytes, spec);
+        const naive = await sharp(bytes, { ignoreIcc: true }).resize(spec.geometry.output.width, spec.geometry.output.height, { fit: 'fill' }).png().toBuffer();
+        expect((await sharp(rendered.bytes).metadata()).icc).to.equal(undefined);
+        expect(await meanPixelDifference(rendered.bytes, naive)).to.be.greaterThan(1);
+      });
+    }
+
+    it('a CMYK JPEG comes out as three-channel sRGB', async function () {
+      const bytes = await corpusFile('valid/sharp--Channel_digital_image_CMYK_color_no_profile.jpg');
+      const rendered = await transformer.render(bytes, specFor(await transformer.probe(bytes), { width: 100, height: 0 }));
+      const metadata = await sharp(rendered.bytes).metadata();
+      expect([metadata.space, metadata.channels]).to.deep.equal(['srgb', 3]);
+    });
+  });
+
+  describe('animation', function () {
+    for (const path of ['valid/sharp--rotating-squares.gif', 'valid/sharp--rotating-squares.webp', 'valid/libvips--dispose-previous.gif']) {
+      it(`${path} stays animated as WebP and GIF`, async function () {
+        const bytes = await corpusFile(path);
+        const info = await transformer.probe(bytes);
+        for (const format of ['webp', 'gif'] as const) {
+          const spec = specFor(info, { width: 50, height: 50 }, { fit: 'crop', format });
+          const rendered = await transformer.render(bytes, spec);
+          const metadata = await sharp(rendered.bytes).metadata();
+          expect(metadata.pages, format).to.be.greaterThan(1);
+          expect([metadata.width, metadata.pageHeight ?? metadata.height], format).to.deep.equal([50, 50]);
+        }
+      });
+    }
+  });
+});
