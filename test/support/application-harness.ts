@@ -1,0 +1,98 @@
+import { BackgroundTasks } from '../../src/application/background-tasks.js';
+import { GetRendition, type GetRenditionSettings } from '../../src/application/use-cases/get-rendition.js';
+import { IssueToken } from '../../src/application/use-cases/issue-token.js';
+import { UploadOriginal } from '../../src/application/use-cases/upload-original.js';
+import { InMemoryCacheIndex } from '../../src/adapters/in-memory/in-memory-cache-index.js';
+import { InMemoryOriginalStore } from '../../src/adapters/in-memory/in-memory-original-store.js';
+import { InMemoryRenditionCache } from '../../src/adapters/in-memory/in-memory-rendition-cache.js';
+import { InMemoryTokenStore } from '../../src/adapters/in-memory/in-memory-token-store.js';
+import { SharpTransformer } from '../../src/adapters/sharp/sharp-transformer.js';
+import { CryptoRandomSource } from '../../src/adapters/system/crypto-random-source.js';
+import { ImageRequest } from '../../src/domain/image-request.js';
+import type { ImageId } from '../../src/domain/image-id.js';
+import { DEFAULT_LIMITS } from '../../src/domain/limits.js';
+import { contentVersionOf, type OriginalMetadata } from '../../src/domain/original.js';
+import { CountingTransformer } from './counting-transformer.js';
+import { Gate } from './gate.js';
+import { ManualClock } from './manual-clock.js';
+import { TestLogger } from './test-logger.js';
+
+export const RENDER_SETTINGS: GetRenditionSettings = {
+  limits: DEFAULT_LIMITS,
+  defaults: { quality: { jpeg: 80, webp: 80, avif: 50, png: 100, gif: 100, tiff: 100 }, blurSigma: 5, allowUpscale: true },
+  negotiate: false,
+  avifMaxPixels: 2_000_000,
+};
+
+/** The in-memory rendition cache whose `put` can be held at a gate, to observe a background store in flight. */
+export class GatedRenditionCache extends InMemoryRenditionCache {
+  readonly putGate = new Gate();
+  /** `put` calls that have reached the gate. */
+  putsStarted = 0;
+
+  override async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
+    this.putsStarted += 1;
+    await this.putGate.wait();
+    return super.put(key, bytes, contentType);
+  }
+}
+
+export interface HarnessOptions {
+  readonly publicBaseUrl?: string;
+  readonly allowOverwrite?: boolean;
+  readonly render?: Partial<GetRenditionSettings>;
+  readonly tokenTtlSeconds?: number;
+}
+
+/**
+ * Every port on its verified fake (in-memory adapters), the real sharp transformer behind a counter,
+ * a manual clock and a recording logger, plus the use cases wired over them.
+ */
+export function createApplicationHarness(options: HarnessOptions = {}) {
+  const index = new InMemoryCacheIndex();
+  const tokens = new InMemoryTokenStore();
+  const originals = new InMemoryOriginalStore();
+  const cache = new GatedRenditionCache(options.publicBaseUrl);
+  const transformer = new CountingTransformer(new SharpTransformer({ maxInputPixels: DEFAULT_LIMITS.maxInputPixels, timeoutMs: 15_000, avifEffort: 0 }));
+  const clock = new ManualClock();
+  const logger = new TestLogger();
+  const background = new BackgroundTasks(logger);
+  const allowOverwrite = options.allowOverwrite ?? false;
+  const settings: GetRenditionSettings = { ...RENDER_SETTINGS, ...options.render };
+
+  const issueToken = new IssueToken(tokens, index, clock, new CryptoRandomSource(), { ttlSeconds: options.tokenTtlSeconds ?? 900, allowOverwrite });
+  const uploadOriginal = new UploadOriginal(tokens, index, originals, cache, transformer, clock, background, { allowOverwrite });
+  const getRendition = new GetRendition(index, originals, cache, transformer, clock, background, logger, settings);
+
+  return {
+    index,
+    tokens,
+    originals,
+    cache,
+    transformer,
+    clock,
+    logger,
+    background,
+    issueToken,
+    uploadOriginal,
+    getRendition,
+
+    /** Stores an original through the back door (store + index row), as an earlier upload would have. */
+    async seedOriginal(id: ImageId, bytes: Uint8Array): Promise<OriginalMetadata> {
+      const info = await transformer.probe(bytes);
+      const original: OriginalMetadata = { id, version: contentVersionOf(bytes), ...info, bytes: bytes.length, uploadedAt: clock.now() };
+      await originals.put(original, bytes, `image/${info.format}`);
+      await index.saveOriginal(original, { replace: true });
+      return original;
+    },
+
+    /** A valid request for a URL path and query string, e.g. `request('/cat_40_30.png', 'fit=crop')`. */
+    request(path: string, query = ''): ImageRequest {
+      const parsed = ImageRequest.parse(path, query, settings.limits);
+      if (parsed.kind !== 'valid') throw new Error(`test request ${path}?${query} is ${parsed.kind}`);
+      return parsed.request;
+    },
+  };
+}
+
+export type ApplicationHarness = ReturnType<typeof createApplicationHarness>;
