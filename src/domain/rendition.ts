@@ -63,6 +63,10 @@ export function canonicalSpec(spec: RenditionSpec): string {
     `blur=${spec.blur ?? '-'}`,
     `bg=${formatColour(spec.bg)}`,
     `upscale=${spec.allowUpscale ? 1 : 0}`,
+    // The geometry also depends on the configured size limits (a `0_0` or cover request of a large
+    // original is bounded by them): without it, lowering the limits would keep serving the old size.
+    `content=${spec.geometry.content.width}x${spec.geometry.content.height}`,
+    `output=${spec.geometry.output.width}x${spec.geometry.output.height}`,
   ].join(';');
 }
 

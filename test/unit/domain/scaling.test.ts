@@ -44,7 +44,7 @@ describe('scaling', () => {
           // crop resizes to cover the output before cutting, so only its content may be larger.
           if (fit !== 'crop') expect(exceedsLimits(content, limits), why).to.equal(false);
         }),
-        { numRuns: 5000 },
+        { numRuns: 2500 },
       );
     });
 
@@ -56,7 +56,7 @@ describe('scaling', () => {
           expect(content, why).to.deep.equal(output);
           expect(ratioWithinOnePixel(output, original), why).to.equal(true);
         }),
-        { numRuns: 5000 },
+        { numRuns: 2500 },
       );
     });
 
@@ -76,7 +76,7 @@ describe('scaling', () => {
             expect(touches || limited, why).to.equal(true);
           }
         }),
-        { numRuns: 5000 },
+        { numRuns: 2500 },
       );
     });
 
@@ -111,7 +111,7 @@ describe('scaling', () => {
             expect(ratioWithinOnePixel(content, original), why).to.equal(true);
           }
         }),
-        { numRuns: 5000 },
+        { numRuns: 2500 },
       );
     });
 
@@ -128,7 +128,7 @@ describe('scaling', () => {
           expect(content.height, why).to.be.at.least(output.height);
           if (box.width <= original.width && box.height <= original.height) expect(output, why).to.deep.equal(box);
         }),
-        { numRuns: 5000 },
+        { numRuns: 2500 },
       );
     });
 
@@ -147,7 +147,7 @@ describe('scaling', () => {
             expect(output.width === box.width || output.height === box.height, why).to.equal(true);
           }
         }),
-        { numRuns: 5000 },
+        { numRuns: 2500 },
       );
     });
 
@@ -183,7 +183,7 @@ describe('scaling', () => {
             expect(clamped.width === limits.maxWidth || clamped.height === limits.maxHeight, why).to.equal(true);
           }
         }),
-        { numRuns: 5000 },
+        { numRuns: 2500 },
       );
     });
 
@@ -205,7 +205,7 @@ describe('scaling', () => {
           const exact = (side: number): number => Math.floor((2 * side * hundredths + 100) / 200);
           expect(scaleBox({ width, height }, scale), show({ width, height, scale })).to.deep.equal({ width: exact(width), height: exact(height) });
         }),
-        { numRuns: 5000 },
+        { numRuns: 2500 },
       );
     });
   });
