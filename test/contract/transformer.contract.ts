@@ -307,6 +307,17 @@ export function describeTransformerContract(label: string, makeTransformer: Make
         });
       }
 
+      for (const [fit, gravity] of [['canvas', 'center'], ['cover', 'center'], ['crop', 'attention'], ['crop', 'entropy']] as const) {
+        it(`keeps the animation with ${fit} (${gravity}), every frame at the output size`, async function () {
+          const spec = specFor({ width: 40, height: 30 }, { width: 25, height: 25 }, { fit, gravity, format: 'webp' });
+          const rendered = await transformer.render(await animatedGif(40, 30, 4), spec);
+          expect({ width: rendered.width, height: rendered.height }).to.deep.equal(spec.geometry.output);
+          const metadata = await sharp(rendered.bytes).metadata();
+          expect(metadata.pages).to.equal(4);
+          expect({ width: metadata.width, height: metadata.pageHeight ?? metadata.height }).to.deep.equal(spec.geometry.output);
+        });
+      }
+
       it('renders the first frame only for a format that cannot animate', async function () {
         const spec = specFor({ width: 40, height: 30 }, { width: 20, height: 0 }, { format: 'jpeg' });
         const rendered = await transformer.render(await animatedGif(40, 30, 4), spec);

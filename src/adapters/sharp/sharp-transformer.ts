@@ -42,9 +42,11 @@ const POSITIONS: Readonly<Record<Exclude<Gravity, 'entropy' | 'attention'>, stri
 /** The decode proof in `probe` renders this small: enough to force every scanline through the decoder. */
 const PROBE_THUMBNAIL = 16;
 
-function cropPosition(gravity: Gravity): string | number {
-  if (gravity === 'entropy') return sharp.strategy.entropy;
-  if (gravity === 'attention') return sharp.strategy.attention;
+function cropPosition(gravity: Gravity, animated: boolean): string | number {
+  // libvips' smart crop works on one frame ("not supported for multi-page images"); an animation
+  // is cropped at the centre rather than refused.
+  if (gravity === 'entropy') return animated ? POSITIONS.center : sharp.strategy.entropy;
+  if (gravity === 'attention') return animated ? POSITIONS.center : sharp.strategy.attention;
   return POSITIONS[gravity];
 }
 
@@ -99,7 +101,7 @@ export class SharpTransformer implements Transformer {
     const header = await this.readHeader(input);
     const animated = header.animatable && header.info.pages > 1 && supportsAnimation(spec.format);
     return this.bounded(async () => {
-      const pipeline = this.encode(this.resize(this.decoder(input, animated).autoOrient(), spec), spec);
+      const pipeline = this.encode(this.resize(this.decoder(input, animated).autoOrient(), spec, animated), spec);
       const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
       return { bytes: data, width: info.width, height: info.pageHeight ?? info.height };
     });
@@ -165,7 +167,7 @@ export class SharpTransformer implements Transformer {
     return sharp(input, options).timeout({ seconds: this.timeoutSeconds });
   }
 
-  private resize(image: Sharp, spec: RenditionSpec): Sharp {
+  private resize(image: Sharp, spec: RenditionSpec, animated: boolean): Sharp {
     const { content, output } = spec.geometry;
     switch (spec.fit) {
       case 'clip':
@@ -173,7 +175,7 @@ export class SharpTransformer implements Transformer {
         image.resize(content.width, content.height, { fit: 'fill' });
         break;
       case 'crop':
-        image.resize(output.width, output.height, { fit: 'cover', position: cropPosition(spec.gravity) });
+        image.resize(output.width, output.height, { fit: 'cover', position: cropPosition(spec.gravity, animated) });
         break;
       case 'canvas': {
         const horizontal = output.width - content.width;
