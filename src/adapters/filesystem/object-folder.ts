@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { StoreUnavailableError } from '../../application/application-error.js';
+
+// `.` or `..` as a whole segment, an empty segment, a leading slash, a backslash (a separator on Windows) or NUL
+// (truncates paths in C APIs): anything that could make a key name a place other than the one it spells.
+const UNSAFE_KEY = /(^|\/)\.{1,2}(\/|$)|\/\/|^\/|[\\\0]/;
+
+// A purge or delete may remove a directory between our mkdir and the open of the temp file in it.
+const CREATE_ATTEMPTS = 5;
+
+/** An object opened for streaming, sized from the same file descriptor it is read from. */
+export interface OpenedFile {
+  readonly stream: Readable;
+  readonly size: number;
+}
+
+function isErrorCode(error: unknown, ...codes: string[]): boolean {
+  return error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');
+}
+
+function describe(key: string): string {
+  return JSON.stringify(key.length > 200 ? `${key.slice(0, 200)}…` : key);
+}
+
+/**
+ * A folder holding objects under slash-separated keys, shared by the filesystem original store and rendition
+ * cache. Every path it touches is resolved from a validated key and checked to lie inside the root; writes are
+ * atomic (temp file in the same directory, fsync, rename); foreign errors become `StoreUnavailableError`.
+ */
+export class ObjectFolder {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  /** The absolute path of an object; throws `StoreUnavailableError` for keys that could leave the root. */
+  pathOf(key: string): string {
+    if (key === '' || key.endsWith('/') || UNSAFE_KEY.test(key)) {
+      throw new StoreUnavailableError(`refusing unsafe object key ${describe(key)}`);
+    }
+    return this.confined(key);
+  }
+
+  async write(key: string, bytes: Uint8Array): Promise<void> {
+    const target = this.pathOf(key);
+    try {
+      await writeAtomically(target, bytes);
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot write ${describe(key)}`, { cause: error });
+    }
+  }
+
+  /** The whole object, or `undefined` when there is none. */
+  async read(key: string): Promise<Uint8Array | undefined> {
+    const handle = await this.openFile(key);
+    if (handle === undefined) return undefined;
+    try {
+      return await handle.readFile();
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot read ${describe(key)}`, { cause: error });
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** A stream over the object, or `undefined` when there is none. The stream closes the descriptor when it ends or is destroyed. */
+  async openStream(key: string): Promise<OpenedFile | undefined> {
+    const handle = await this.openFile(key);
+    if (handle === undefined) return undefined;
+    try {
+      const { size } = await handle.stat();
+      return { stream: handle.createReadStream(), size };
+    } catch (error) {
+      await handle.close();
+      throw new StoreUnavailableError(`cannot open ${describe(key)}`, { cause: error });
+    }
+  }
+
+  /** Removes one object; a missing object is not an error. */
+  async remove(key: string): Promise<void> {
+    const file = this.pathOf(key);
+    try {
+      await rm(file, { force: true });
+      await this.removeEmptyDirectories(path.dirname(file));
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot delete ${describe(key)}`, { cause: error });
+    }
+  }
+
+  /** Removes every object whose key starts with `prefix`; `a/b/` removes the folder `a/b`, `a/b` also `a/bc…`. */
+  async removePrefix(prefix: string): Promise<void> {
+    if (prefix === '' || UNSAFE_KEY.test(prefix)) {
+      throw new StoreUnavailableError(`refusing unsafe key prefix ${describe(prefix)}`);
+    }
+    const slash = prefix.lastIndexOf('/');
+    const folder = slash < 0 ? this.root : this.confined(prefix.slice(0, slash));
+    const namePrefix = prefix.slice(slash + 1);
+    try {
+      if (namePrefix === '') {
+        await rm(folder, { recursive: true, force: true });
+      } else {
+        for (const name of await listOrNothing(folder)) {
+          if (name.startsWith(namePrefix)) await rm(path.join(folder, name), { recursive: true, force: true });
+        }
+      }
+      await this.removeEmptyDirectories(namePrefix === '' ? path.dirname(folder) : folder);
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot purge ${describe(prefix)}`, { cause: error });
+    }
+  }
+
+  /** Creates the root when missing and proves it writable by creating and removing a probe file. */
+  async check(): Promise<void> {
+    const probe = path.join(this.root, `.check-${randomUUID()}`);
+    try {
+      await mkdir(this.root, { recursive: true });
+      await (await open(probe, 'wx')).close();
+      await rm(probe);
+    } catch (error) {
+      throw new StoreUnavailableError(`the folder ${this.root} is not a writable directory`, { cause: error });
+    }
+  }
+
+  // Keys are validated before they get here; this second check does not depend on that validation being right.
+  private confined(relative: string): string {
+    const resolved = path.resolve(this.root, ...relative.split('/'));
+    if (!resolved.startsWith(this.root + path.sep)) {
+      throw new StoreUnavailableError(`refusing key ${describe(relative)}: it resolves outside ${this.root}`);
+    }
+    return resolved;
+  }
+
+  private async openFile(key: string): Promise<FileHandle | undefined> {
+    const file = this.pathOf(key);
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'r');
+    } catch (error) {
+      if (isErrorCode(error, 'ENOENT')) return undefined;
+      throw new StoreUnavailableError(`cannot open ${describe(key)}`, { cause: error });
+    }
+    try {
+      // A directory is where a purge prefix lives, not an object (as in a bucket, where it would not exist).
+      if ((await handle.stat()).isFile()) return handle;
+    } catch (error) {
+      await handle.close();
+      throw new StoreUnavailableError(`cannot open ${describe(key)}`, { cause: error });
+    }
+    await handle.close();
+    return undefined;
+  }
+
+  // Without this, every deleted id would leave an empty folder behind forever.
+  private async removeEmptyDirectories(from: string): Promise<void> {
+    for (let directory = from; directory.startsWith(this.root + path.sep); directory = path.dirname(directory)) {
+      try {
+        await rmdir(directory);
+      } catch (error) {
+        if (isErrorCode(error, 'ENOENT')) continue;
+        if (isErrorCode(error, 'ENOTEMPTY', 'EEXIST')) return;
+        throw error;
+      }
+    }
+  }
+}
+
+async function listOrNothing(folder: string): Promise<string[]> {
+  try {
+    return await readdir(folder);
+  } catch (error) {
+    if (isErrorCode(error, 'ENOENT')) return [];
+    throw error;
+  }
+}
+
+/**
+ * Writes `bytes` to a uniquely named temp file beside `target`, fsyncs it and renames it over `target`. A rename
+ * within one directory is atomic, so readers see the old object or the new one, never a part; after a crash
+ * only a temp file can be incomplete, never `target`. On failure the temp file is removed.
+ */
+async function writeAtomically(target: string, bytes: Uint8Array): Promise<void> {
+  const directory = path.dirname(target);
+  const temp = path.join(directory, `.${path.basename(target)}.${randomUUID()}.tmp`);
+  const handle = await createExclusive(directory, temp);
+  let renamed = false;
+  try {
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+    renamed = true;
+  } finally {
+    if (!renamed) await rm(temp, { force: true });
+  }
+  // The rename itself is only durable once the directory entry is on disk: without this, a power cut after the
+  // index recorded the object could lose it.
+  const folder = await open(directory, 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+}
+
+async function createExclusive(directory: string, file: string): Promise<FileHandle> {
+  for (let attempt = 1; ; attempt++) {
+    await mkdir(directory, { recursive: true });
+    try {
+      return await open(file, 'wx', 0o644);
+    } catch (error) {
+      if (!isErrorCode(error, 'ENOENT') || attempt >= CREATE_ATTEMPTS) throw error;
+    }
+  }
+}
