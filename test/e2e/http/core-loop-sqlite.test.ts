@@ -1,0 +1,3 @@
+import { describeCoreLoop } from './core-loop.suite.js';
+
+describeCoreLoop('filesystem + SQLite + sharp', () => ({}));

@@ -1,0 +1,221 @@
+import { request as httpRequest } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import sharp from 'sharp';
+import { issueToken, settle, startTestService, tokenFor, upload, uploadOriginal, type TestService } from '../../support/service-harness.js';
+
+/** Sends a request with the path exactly as given (fetch would normalise `..` and `%2F` away). */
+export function rawGet(base: string, path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path, method }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export async function photo(width = 1200, height = 800): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: { r: 200, g: 60, b: 30 } } })
+    .composite([{ input: { create: { width: Math.round(width / 2), height: Math.round(height / 2), channels: 3, background: { r: 20, g: 90, b: 220 } } }, top: 0, left: 0 }])
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+function uniqueId(label: string): string {
+  return `${label}_${randomUUID().slice(0, 8)}`;
+}
+
+async function expectJsonError(response: Response, status: number, code?: string): Promise<{ code: string; message: string }> {
+  expect(response.status, `status of ${response.url}`).to.equal(status);
+  expect(response.headers.get('content-type')).to.match(/^application\/json/);
+  const body = (await response.json()) as { error: { code: string; message: string } };
+  expect(body.error.message).to.be.a('string').and.not.equal('');
+  if (code) expect(body.error.code).to.equal(code);
+  return body.error;
+}
+
+/**
+ * The end-to-end suite of the core loop over real HTTP on 127.0.0.1: filesystem stores, the chosen
+ * index (SQLite or PostgreSQL) and sharp. Run once per index by the `*.test.ts` files beside it.
+ */
+export function describeCoreLoop(label: string, indexOverrides: () => Record<string, unknown> | undefined): void {
+  describe(`core loop over HTTP (${label})`, function () {
+    this.timeout(60_000);
+    let service: TestService;
+    let base: string;
+
+    before(async function () {
+      const overrides = indexOverrides();
+      if (overrides === undefined) {
+        this.skip();
+        return;
+      }
+      service = await startTestService(overrides);
+      base = service.url;
+    });
+    after(async () => service?.close());
+
+    it('walks through token → upload → GET a size → GET it again (hit) → 304', async () => {
+      const id = uniqueId('walk');
+      const tokenResponse = await issueToken(base, id);
+      expect(tokenResponse.status).to.equal(200);
+      const issued = (await tokenResponse.json()) as { token: string; id: string; expiresAt: string };
+      expect(issued.id).to.equal(id);
+      expect(issued.token).to.match(/^[A-Za-z0-9_-]{22}$/);
+      expect(Date.parse(issued.expiresAt)).to.be.greaterThan(Date.now());
+
+      const uploaded = await upload(base, `${id}.jpg`, await photo(), issued.token);
+      expect(uploaded.status).to.equal(201);
+      expect(await uploaded.json()).to.deep.include({ status: 'OK', id, original_width: 1200, original_height: 800, format: 'jpeg' });
+
+      const miss = await fetch(`${base}/${id}_300_300.jpg`);
+      expect(miss.status).to.equal(200);
+      expect(miss.headers.get('x-cache')).to.equal('MISS');
+      expect(miss.headers.get('content-type')).to.equal('image/jpeg');
+      expect(miss.headers.get('cache-control')).to.equal('public, max-age=31536000, immutable');
+      const etag = miss.headers.get('etag');
+      expect(etag).to.match(/^"[0-9a-f]{16}-[0-9a-f]{32}"$/);
+      const missBytes = Buffer.from(await miss.arrayBuffer());
+      expect(Number(miss.headers.get('content-length'))).to.equal(missBytes.length);
+      const meta = await sharp(missBytes).metadata();
+      expect([meta.width, meta.height]).to.deep.equal([300, 200]);
+
+      await settle(service);
+      const hit = await fetch(`${base}/${id}_300_300.jpg`);
+      expect(hit.status).to.equal(200);
+      expect(hit.headers.get('x-cache')).to.equal('HIT');
+      expect(hit.headers.get('etag')).to.equal(etag);
+      expect(Buffer.from(await hit.arrayBuffer()).equals(missBytes)).to.equal(true);
+
+      const notModified = await fetch(`${base}/${id}_300_300.jpg`, { headers: { 'If-None-Match': etag ?? '' } });
+      expect(notModified.status).to.equal(304);
+    });
+
+    it('answers HEAD like GET without a body', async () => {
+      const id = uniqueId('head');
+      await uploadOriginal(base, id, await photo(400, 400));
+      const head = await rawGet(base, `/${id}_100_0.png`, 'HEAD');
+      expect(head.status).to.equal(200);
+      expect(head.headers['content-type']).to.equal('image/png');
+      expect(Number(head.headers['content-length'])).to.be.greaterThan(0);
+      expect(head.body).to.equal('');
+      await settle(service);
+      const get = await fetch(`${base}/${id}_100_0.png`);
+      expect(get.headers.get('x-cache')).to.equal('HIT');
+      expect(get.headers.get('content-length')).to.equal(String(head.headers['content-length']));
+    });
+
+    it('renders every fit and format at the exact size the scaling maths gives', async () => {
+      const id = uniqueId('fits');
+      await uploadOriginal(base, id, await photo(1200, 800));
+      const cases: Array<[string, number, number]> = [
+        [`/${id}_300_300.jpg`, 300, 200],
+        [`/${id}_300_300.jpg?fit=crop`, 300, 300],
+        [`/${id}_300_300.png?fit=canvas&bg=00ff00`, 300, 300],
+        [`/${id}_300_300.webp?fit=cover`, 450, 300],
+        [`/${id}_0_100.avif`, 150, 100],
+        [`/${id}_150_0_2x.gif`, 300, 200],
+        [`/${id}_100_100_1.5x.tiff?fit=crop&gravity=north`, 150, 150],
+        [`/${id}.webp`, 1200, 800],
+        [`/${id}_2400_0.jpg`, 2400, 1600],
+        [`/${id}_120_80.jpg?blur=true&quality=40`, 120, 80],
+      ];
+      for (const [path, width, height] of cases) {
+        const response = await fetch(`${base}${path}`);
+        expect(response.status, path).to.equal(200);
+        const meta = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+        const format = /\.([a-z]+)(?:\?|$)/.exec(path)?.[1];
+        expect(meta.format, path).to.equal(format === 'jpg' ? 'jpeg' : format === 'avif' ? 'heif' : format);
+        expect([meta.width, meta.height], path).to.deep.equal([width, height]);
+      }
+    });
+
+    it('redirects an oversized box to the largest allowed box with the same aspect ratio', async () => {
+      const id = uniqueId('big');
+      const response = await fetch(`${base}/${id}_8000_6000.jpg?fit=crop`, { redirect: 'manual' });
+      expect(response.status).to.equal(303);
+      expect(response.headers.get('location')).to.equal(`/${id}_4096_3072.jpg?fit=crop`);
+      expect(response.headers.get('x-redirect-info')).to.match(/exceeds/);
+    });
+
+    it('answers bad requests with a 4xx JSON error naming the part, never a 5xx', async () => {
+      const id = uniqueId('bad');
+      await uploadOriginal(base, id, await photo(200, 200));
+      expect((await expectJsonError(await fetch(`${base}/${id}_10_10.bmp`), 400, 'INVALID_REQUEST')).message).to.match(/jpg.*png.*webp/);
+      expect((await expectJsonError(await fetch(`${base}/${id}_10_10.jpg?fit=stretch`), 400)).message).to.match(/fit/);
+      expect((await expectJsonError(await fetch(`${base}/${id}_10_10.jpg?quality=0`), 400)).message).to.match(/quality/);
+      expect((await expectJsonError(await fetch(`${base}/${id}_10_10.jpg?bg=red`), 400)).message).to.match(/bg/);
+      expect((await expectJsonError(await fetch(`${base}/${id}_10_10_2.625x.jpg`), 400)).message).to.match(/scale/);
+      await expectJsonError(await fetch(`${base}/${id}_10_10_9x.jpg`), 400);
+      await expectJsonError(await fetch(`${base}/${id}`), 404);
+      await expectJsonError(await fetch(`${base}/nobody_here_10_10.jpg`), 404, 'NOT_FOUND');
+      const ignored = await fetch(`${base}/${id}_10_10.jpg?utm_source=x`);
+      expect(ignored.status).to.equal(200);
+    });
+
+    it('never lets a path reach outside the stores', async () => {
+      for (const path of ['/../../etc/passwd', '/..%2F..%2Fetc%2Fpasswd.jpg', '/a%2Fb_10_10.jpg', '/%2e%2e_10_10.jpg', '/a/b_10_10.jpg', '/.._10_10.jpg', '/a%00_1_1.jpg']) {
+        const response = await rawGet(base, path);
+        expect(response.status, path).to.be.within(400, 404);
+        expect(JSON.parse(response.body).error.code, path).to.be.a('string');
+      }
+      const upload = await fetch(`${base}/..%2Fescape`, { method: 'POST' });
+      expect(upload.status).to.be.within(400, 404);
+    });
+
+    it('enforces the token rules of SPEC §5', async () => {
+      const id = uniqueId('tok');
+      const bytes = await photo(100, 100);
+      await expectJsonError(await upload(base, id, bytes, undefined), 403, 'TOKEN_REJECTED');
+      await expectJsonError(await upload(base, id, bytes, 'not-a-token'), 403, 'TOKEN_REJECTED');
+      const token = await tokenFor(base, id);
+      await expectJsonError(await upload(base, uniqueId('other'), bytes, token), 403, 'TOKEN_REJECTED');
+      // A failed upload leaves the token usable.
+      await expectJsonError(await upload(base, id, Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), token), 415, 'UNSUPPORTED_IMAGE');
+      const noImage = new FormData();
+      noImage.set('file', new Blob([bytes]), 'x.jpg');
+      await expectJsonError(await fetch(`${base}/${id}`, { method: 'POST', headers: { 'X-Token': token }, body: noImage }), 400, 'MISSING_IMAGE');
+      expect((await upload(base, id, bytes, token)).status).to.equal(201);
+      await expectJsonError(await upload(base, id, bytes, token), 403, 'TOKEN_REJECTED');
+      // The id now has an original: no new token for it, and uploads are refused.
+      await expectJsonError(await issueToken(base, id), 409, 'ORIGINAL_EXISTS');
+      await expectJsonError(await issueToken(base, '../etc'), 400);
+      const badJson = await fetch(`${base}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":' });
+      await expectJsonError(badJson, 400, 'INVALID_JSON');
+    });
+
+    it('refuses an upload over uploads.maxBytes with 413', async () => {
+      const id = uniqueId('huge');
+      const token = await tokenFor(base, id);
+      const big = Buffer.alloc(service.config.uploads.maxBytes + 1024 * 1024, 7);
+      const response = await upload(base, id, big, token).catch((error: unknown) => error as Error);
+      // The service may close the connection right after answering, before the body is sent.
+      if (response instanceof Response) await expectJsonError(response, 413, 'PAYLOAD_TOO_LARGE');
+      expect((await upload(base, id, await photo(50, 50), token)).status).to.equal(201);
+    });
+
+    it('deletes an original with its renditions and index rows', async () => {
+      const id = uniqueId('del');
+      await uploadOriginal(base, id, await photo(300, 300));
+      expect((await fetch(`${base}/${id}_50_50.jpg`)).status).to.equal(200);
+      await settle(service);
+      expect((await fetch(`${base}/${id}`, { method: 'DELETE' })).status).to.equal(204);
+      await expectJsonError(await fetch(`${base}/${id}_50_50.jpg`), 404, 'NOT_FOUND');
+      await expectJsonError(await fetch(`${base}/${id}`, { method: 'DELETE' }), 404, 'NOT_FOUND');
+      expect((await issueToken(base, id)).status).to.equal(200);
+    });
+
+    it('serves operations endpoints', async () => {
+      expect(await (await fetch(`${base}/healthz`)).json()).to.deep.equal({ status: 'ok' });
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).to.equal(200);
+      expect(await ready.json()).to.deep.include({ status: 'ok' });
+      expect(await (await fetch(`${base}/robots.txt`)).text()).to.contain('Disallow: /');
+      expect((await fetch(`${base}/favicon.ico`)).status).to.equal(404);
+    });
+  });
+}
