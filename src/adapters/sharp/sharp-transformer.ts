@@ -11,7 +11,6 @@ import { sniffImageFormat } from './sniff-image-format.js';
 
 /** What the header says, after the allow-list and the pixel limit have been checked. */
 interface Header {
-  readonly format: InputFormat;
   readonly info: ImageInfo;
   /** Whether decoding all frames is meaningful (an animated GIF/WebP); other multi-page inputs render page 0. */
   readonly animatable: boolean;
@@ -130,8 +129,8 @@ export class SharpTransformer implements Transformer {
     const pages = Math.max(1, metadata.pages ?? 1);
     const animatable = format === 'gif' || format === 'webp';
     // GIF/WebP frames may all be decoded (animated output), so all of them count; other multi-page
-    // formats (TIFF, HEIF) are only ever read at page 0.
-    // Without `animated`, sharp's header is the first frame's; every GIF/WebP frame has the canvas size.
+    // formats (TIFF, HEIF) are only ever read at page 0. Without `animated`, sharp's header describes
+    // one frame, and every GIF/WebP frame has the canvas size.
     const frameHeight = metadata.height;
     const pixels = metadata.width * frameHeight * (animatable ? pages : 1);
     if (pixels > this.config.maxInputPixels) {
@@ -142,7 +141,6 @@ export class SharpTransformer implements Transformer {
 
     const displayed = metadata.autoOrient ?? { width: metadata.width, height: metadata.height };
     return {
-      format,
       animatable,
       info: {
         format,
@@ -157,9 +155,9 @@ export class SharpTransformer implements Transformer {
   private decoder(input: Buffer, animated: boolean): Sharp {
     const options: SharpOptions = {
       limitInputPixels: this.config.maxInputPixels,
-      // 'error' rather than sharp's default 'warning': libjpeg warns about harmless oddities (odd
-      // quantisation tables, broken EXIF) that browsers display fine, while truncation and corrupt
-      // data are still refused.
+      // 'error' rather than sharp's default 'warning': 'warning' also refuses JPEGs over recoverable
+      // libjpeg warnings (e.g. "extraneous bytes before marker", common in camera files browsers
+      // show fine); truncated and corrupt data still fail at 'error'. No corpus file needs 'warning'.
       failOn: 'error',
       animated,
       sequentialRead: true,
