@@ -5,6 +5,7 @@ import type { OriginalMetadata } from '../../domain/original.js';
 import { Rendition, resolveSpec, type RenderDefaults } from '../../domain/rendition.js';
 import { OriginalNotFoundError } from '../application-error.js';
 import type { BackgroundTasks } from '../background-tasks.js';
+import type { RenderGate } from '../render-gate.js';
 import type { CacheIndex } from '../ports/cache-index.js';
 import type { Clock } from '../ports/clock.js';
 import type { OriginalStore } from '../ports/original-store.js';
@@ -60,6 +61,8 @@ export class GetRendition {
     private readonly background: BackgroundTasks,
     private readonly logger: Logger,
     private readonly settings: GetRenditionSettings,
+    /** Bounds concurrent renders (SPEC §6 "Load"); without one, renders are not limited. */
+    private readonly gate?: RenderGate,
   ) {}
 
   /** Works out which rendition a request names, without touching any store but the index. */
@@ -131,7 +134,9 @@ export class GetRendition {
       this.logger.error('indexed original has no object', { id: original.id, version: original.version });
       throw new OriginalNotFoundError(`the original ${original.id} is missing from the store`);
     }
-    return this.transformer.render(bytes, rendition.spec);
+    // Only the transformer call is gated: fetching the original is I/O that must not hold a render slot.
+    const work = () => this.transformer.render(bytes, rendition.spec);
+    return this.gate === undefined ? work() : this.gate.run(work);
   }
 
   private chooseFormat(
