@@ -121,8 +121,11 @@ describe('FilesystemOriginalStore on disk', () => {
     const b = Buffer.alloc(3 * 1024 * 1024, 0xbb);
     let writing = true;
     const writer = (async () => {
-      for (let i = 0; i < 12; i++) await store.put(key, i % 2 === 0 ? a : b, 'image/png');
-      writing = false;
+      try {
+        for (let i = 0; i < 12; i++) await store.put(key, i % 2 === 0 ? a : b, 'image/png');
+      } finally {
+        writing = false;
+      }
     })();
     let reads = 0;
     while (writing) {
