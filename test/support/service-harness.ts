@@ -18,6 +18,8 @@ export interface TestService extends RunningService {
   readonly dataDir: string;
   /** Every log line the service wrote, parsed. */
   readonly logs: Array<Record<string, unknown>>;
+  /** Resolves with the first log line matching `predicate`, waiting up to 2 s for it to be written. */
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown> | undefined>;
   /** Stops the service and removes its data directory. */
   close(): Promise<void>;
 }
@@ -49,6 +51,14 @@ export async function startTestService(overrides: Overrides = {}): Promise<TestS
     config,
     dataDir,
     logs,
+    async waitForLog(predicate) {
+      for (let waited = 0; waited < 2000; waited += 20) {
+        const line = logs.find(predicate);
+        if (line) return line;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return undefined;
+    },
     async close() {
       await service.stop();
       rmSync(dataDir, { recursive: true, force: true });

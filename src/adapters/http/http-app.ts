@@ -123,9 +123,12 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
 
   async function upload(req: Request, res: Response): Promise<void> {
     const id = idFromPath(req.path);
-    const token = req.headers['x-token'];
+    const header = req.headers['x-token'];
+    const token = typeof header === 'string' ? header : undefined;
     let bytes: Uint8Array;
     try {
+      // An upload without a valid token is refused before a byte of its body is read.
+      await deps.uploadOriginal.authorize({ id, token });
       bytes = await readImagePart(req, settings.uploads.maxBytes);
     } catch (error) {
       // Stop reading an oversized or broken body: close the connection once the answer is out.
@@ -133,7 +136,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
       res.once('finish', () => req.socket.destroySoon());
       throw error;
     }
-    const { original } = await deps.uploadOriginal.execute({ id, token: typeof token === 'string' ? token : undefined, bytes });
+    const { original } = await deps.uploadOriginal.execute({ id, token, bytes });
     json(res, 201, {
       status: 'OK',
       id: original.id,
@@ -236,7 +239,10 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
           ? new HttpInputError('PAYLOAD_TOO_LARGE', 'the request body is too large')
           : error;
     const response = toErrorResponse(translated);
-    requestLogger(res)[response.level]({ err: translated, error: { code: response.body.error.code } }, response.body.error.message);
+    const log = requestLogger(res);
+    // Expected client errors are logged without a stack trace; server-side failures with the full error.
+    if (response.status >= 500) log.error({ err: translated, 'error.code': response.body.error.code }, response.body.error.message);
+    else log[response.level]({ error: { code: response.body.error.code, message: response.body.error.message } }, response.body.error.message);
     if (res.headersSent) {
       res.destroy();
       return;

@@ -1,7 +1,7 @@
 import type { ImageId } from '../../domain/image-id.js';
 import { contentVersionOf, type OriginalMetadata } from '../../domain/original.js';
 import { renditionPrefix } from '../../domain/rendition.js';
-import { Token } from '../../domain/token.js';
+import { Token, type TokenHash } from '../../domain/token.js';
 import { OriginalExistsError, TokenRejectedError } from '../application-error.js';
 import type { BackgroundTasks } from '../background-tasks.js';
 import type { CacheIndex } from '../ports/cache-index.js';
@@ -43,13 +43,16 @@ export class UploadOriginal {
     private readonly settings: UploadOriginalSettings,
   ) {}
 
+  /**
+   * Checks the token without using it up, so a caller can refuse an upload before reading its body.
+   * `execute` checks again: this is an early exit, not the decision.
+   */
+  async authorize(input: Pick<UploadOriginalInput, 'id' | 'token'>): Promise<void> {
+    await this.verifiedTokenHash(input);
+  }
+
   async execute(input: UploadOriginalInput): Promise<UploadOriginalOutput> {
-    if (input.token === undefined || input.token === '') throw new TokenRejectedError('unknown');
-    const hash = Token.hashOf(input.token);
-    const token = await this.tokens.find(hash);
-    if (token === undefined) throw new TokenRejectedError('unknown');
-    const check = token.check(input.id, this.clock.now());
-    if (!check.ok) throw new TokenRejectedError(check.reason);
+    const hash = await this.verifiedTokenHash(input);
 
     // Decided from the bytes before anything is written or the token touched.
     const info = await this.transformer.probe(input.bytes);
@@ -87,6 +90,16 @@ export class UploadOriginal {
       });
     }
     return { original, replaced: previous !== undefined };
+  }
+
+  private async verifiedTokenHash(input: Pick<UploadOriginalInput, 'id' | 'token'>): Promise<TokenHash> {
+    if (input.token === undefined || input.token === '') throw new TokenRejectedError('unknown');
+    const hash = Token.hashOf(input.token);
+    const token = await this.tokens.find(hash);
+    if (token === undefined) throw new TokenRejectedError('unknown');
+    const check = token.check(input.id, this.clock.now());
+    if (!check.ok) throw new TokenRejectedError(check.reason);
+    return hash;
   }
 
   /** A concurrent upload of the same id won the index row: remove our object unless it is the same content. */

@@ -1,0 +1,49 @@
+import { expect } from 'chai';
+import { issueToken, startTestService, type TestService } from '../../support/service-harness.js';
+
+describe('logging over HTTP (ECS JSON lines)', function () {
+  this.timeout(30_000);
+  let service: TestService;
+
+  before(async () => {
+    service = await startTestService();
+  });
+  after(async () => service.close());
+
+  it('writes one ECS access line per request with the request fields and the cache outcome', async () => {
+    const response = await fetch(`${service.url}/nobody_10_10.jpg?x=1`, { headers: { 'X-Request-Id': 'trace-123' } });
+    expect(response.status).to.equal(404);
+    expect(response.headers.get('x-request-id')).to.equal('trace-123');
+    const access = await service.waitForLog((line) => line['http.request.id'] === 'trace-123' && line.message === 'GET /nobody_10_10.jpg 404');
+    const lines = service.logs.filter((line) => line['http.request.id'] === 'trace-123');
+    expect(access, JSON.stringify(lines)).to.not.equal(undefined);
+    expect(access).to.include.keys('@timestamp', 'log.level', 'ecs.version', 'service.name');
+    expect(access?.['log.level']).to.equal('info');
+    const http = access?.http as { request: { method: string }; response: { status_code: number } };
+    expect(http.request.method).to.equal('GET');
+    expect(http.response.status_code).to.equal(404);
+    expect((access?.url as { path: string; query: string }).path).to.equal('/nobody_10_10.jpg');
+    expect((access?.event as { duration: number }).duration).to.be.a('number');
+    // The error line for the same request carries the error code under ECS `error.*`.
+    const errorLine = lines.find((line) => (line.error as { code?: string } | undefined)?.code === 'NOT_FOUND');
+    expect(errorLine).to.not.equal(undefined);
+  });
+
+  it('records the cache outcome of image responses', async () => {
+    await fetch(`${service.url}/robots.txt`);
+    const response = await fetch(`${service.url}/whoever_9000_9000.jpg`, { redirect: 'manual' });
+    expect(response.status).to.equal(303);
+    const access = await service.waitForLog((line) => line.message === 'GET /whoever_9000_9000.jpg 303');
+    expect((access?.cache as { outcome: string }).outcome).to.equal('redirect');
+  });
+
+  it('redacts secrets and tokens from request headers', async () => {
+    await issueToken(service.url, 'redact-me', { headers: { Authorization: 'Bearer very-secret-value' } });
+    await fetch(`${service.url}/redact-me`, { method: 'POST', headers: { 'X-Token': 'token-value-xyz' } });
+    await service.waitForLog((line) => line.message === 'POST /redact-me 403');
+    const text = service.logs.map((line) => JSON.stringify(line)).join('\n');
+    expect(text).to.not.contain('very-secret-value');
+    expect(text).to.not.contain('token-value-xyz');
+    expect(text).to.contain('[redacted]');
+  });
+});
