@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = path.join(REPO_ROOT, 'src/infrastructure/main.ts');
+
+export interface ChildServiceOptions {
+  /**
+   * Environment variables for the service (config keys as in load-config.ts). `HOST=127.0.0.1`, `PORT=0`
+   * (a free port, read back from the "listening" log line) and `LOG_LEVEL=info` are set unless given.
+   */
+  readonly env: Readonly<Record<string, string>>;
+  /** How long to wait for `/healthz`; start-up runs migrations, so allow for a cold tsx compile. */
+  readonly startTimeoutMs?: number;
+}
+
+export interface ChildService {
+  readonly process: ChildProcess;
+  readonly pid: number;
+  /** `http://127.0.0.1:{port}` the service listens on. */
+  readonly url: string;
+  /** Every JSON log line written to stdout so far, parsed (the access log among them). */
+  readonly logs: Array<Record<string, unknown>>;
+  /** What the process wrote to stderr so far. */
+  stderr(): string;
+  /** Resolves with the exit code (or the signal's name) once the process has exited. */
+  readonly exited: Promise<number | string>;
+  /** Sends `signal` (SIGTERM by default) and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+  /** `kill -9`: no handler runs, nothing is flushed. */
+  kill(): Promise<number | string>;
+}
+
+/**
+ * Spawns the real service (`src/infrastructure/main.ts` under tsx) as a child process of its own, so a
+ * test can run several replicas or kill one with SIGKILL, and waits until `/healthz` answers. Node runs
+ * main.ts directly (`--import tsx`) rather than through `npx tsx`, whose wrapper process would take the
+ * signal instead of the service.
+ */
+export async function startChildService(options: ChildServiceOptions): Promise<ChildService> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error('the service process did not start');
+  const pid = child.pid;
+
+  const logs: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  let partial = '';
+  let resolveUrl: (url: string) => void = () => {};
+  const listening = new Promise<string>((resolve) => (resolveUrl = resolve));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (entry.message === 'listening' && typeof entry.url === 'string') resolveUrl(entry.url);
+      } catch {
+        stderr += `(stdout, not JSON) ${line}\n`;
+      }
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)));
+
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  const failure = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the service did not answer /healthz within ${timeoutMs} ms`)), timeoutMs);
+    void exited.then((how) => reject(new Error(`the service exited (${how}) before it was ready`)));
+  });
+  const stopNow = async (signal: NodeJS.Signals): Promise<number | string> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  try {
+    const url = await Promise.race([listening, failure]);
+    await Promise.race([waitForHealth(url), failure]);
+    return {
+      process: child,
+      pid,
+      url,
+      logs,
+      stderr: () => stderr,
+      exited,
+      stop: (signal = 'SIGTERM') => stopNow(signal),
+      kill: () => stopNow('SIGKILL'),
+    };
+  } catch (error) {
+    await stopNow('SIGKILL');
+    throw new Error(`${(error as Error).message}\n--- stderr ---\n${stderr}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function waitForHealth(url: string): Promise<void> {
+  for (;;) {
+    try {
+      const response = await fetch(`${url}/healthz`);
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // Not listening yet: the caller's timeout bounds the retries.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
