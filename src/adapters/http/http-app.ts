@@ -43,6 +43,30 @@ export interface HttpDependencies {
   readonly metrics?: { readonly contentType: string; render(): Promise<string> };
   /** Called once per answered image request with its cache outcome (for metrics). */
   readonly onImageResponse?: (outcome: CacheOutcome, status: number) => void;
+  /** Called once per finished request (for metrics); `route` and `method` come from closed sets. */
+  readonly onResponse?: (route: RouteLabel, method: string, status: number, seconds: number) => void;
+}
+
+export type RouteLabel = 'healthz' | 'readyz' | 'metrics' | 'robots' | 'favicon' | 'token' | 'image' | 'upload' | 'delete' | 'other';
+
+const FIXED_ROUTES: Readonly<Record<string, RouteLabel>> = {
+  '/healthz': 'healthz',
+  '/readyz': 'readyz',
+  '/metrics': 'metrics',
+  '/robots.txt': 'robots',
+  '/favicon.ico': 'favicon',
+  '/token': 'token',
+};
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS']);
+
+/** A label per route, never the raw path: metrics series must not grow with what clients send. */
+function routeLabel(method: string, path: string): RouteLabel {
+  if (Object.hasOwn(FIXED_ROUTES, path)) return FIXED_ROUTES[path]!;
+  if (method === 'GET' || method === 'HEAD') return 'image';
+  if (method === 'POST') return 'upload';
+  if (method === 'DELETE') return 'delete';
+  return 'other';
 }
 
 export type CacheOutcome = 'hit' | 'miss' | 'coalesced' | 'redirect' | 'not-modified';
@@ -88,6 +112,16 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   };
   const guard = new CallerGuard(settings.tokens);
 
+  const onResponse = deps.onResponse;
+  if (onResponse !== undefined) {
+    app.use((req, res, next) => {
+      const started = process.hrtime.bigint();
+      const route = routeLabel(req.method, req.path);
+      const method = METHODS.has(req.method) ? req.method : 'OTHER';
+      res.once('close', () => onResponse(route, method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+      next();
+    });
+  }
   app.use(accessLog(deps.logger));
 
   app.get('/healthz', (_req, res) => json(res, 200, { status: 'ok' }));

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Container, type ContainerModule } from 'inversify';
 import type { Logger as Pino } from 'pino';
 import type { Config, StorageConfig } from '../config/config-schema.js';
@@ -6,6 +7,7 @@ import { filesystemOriginalStoreModule, filesystemRenditionCacheModule } from '.
 import { httpModule } from './modules/http.module.js';
 import { inMemoryIndexModule, inMemoryOriginalStoreModule, inMemoryRenditionCacheModule } from './modules/in-memory.module.js';
 import { s3OriginalStoreModule, s3RenditionCacheModule } from './modules/s3-storage.module.js';
+import { prometheusMetricsModule } from './modules/prometheus-metrics.module.js';
 import { sharpTransformerModule } from './modules/sharp-transformer.module.js';
 import { sqlIndexModule } from './modules/sql-index.module.js';
 
@@ -49,6 +51,14 @@ function indexModule(config: Config): ContainerModule {
 }
 
 /**
+ * libvips threads per render, so that `render.concurrency` renders together use about one thread per
+ * core (ADR 0009): at the default (one render per core) each render gets a single thread.
+ */
+export function libvipsThreadsPerRender(renderConcurrency: number): number {
+  return Math.max(1, Math.floor(os.availableParallelism() / renderConcurrency));
+}
+
+/**
  * The composition root: loads the core module plus exactly one module per port, chosen by the
  * validated config's `driver` discriminators, so only the chosen drivers' SDKs are constructed.
  */
@@ -59,7 +69,13 @@ export function buildContainer(config: Config, rootLogger: Pino): Container {
     originalStoreModule(config.originals, config),
     renditionCacheModule(config.renditions, config),
     indexModule(config),
-    sharpTransformerModule({ maxInputPixels: config.limits.maxInputPixels, timeoutMs: config.render.timeoutMs, avifEffort: config.render.avifEffort }),
+    sharpTransformerModule({
+      maxInputPixels: config.limits.maxInputPixels,
+      timeoutMs: config.render.timeoutMs,
+      avifEffort: config.render.avifEffort,
+      concurrency: libvipsThreadsPerRender(config.render.concurrency),
+    }),
+    prometheusMetricsModule(),
     httpModule(config),
   );
   return container;

@@ -2,7 +2,9 @@ import type { ServiceIdentifier } from 'inversify';
 import type { Knex } from 'knex';
 import type { Express } from 'express';
 import type { Logger as Pino } from 'pino';
+import type { PrometheusMetrics } from '../../adapters/prometheus/prometheus-metrics.js';
 import type { BackgroundTasks } from '../../application/background-tasks.js';
+import type { RenderGate } from '../../application/render-gate.js';
 import type { CacheIndex } from '../../application/ports/cache-index.js';
 import type { Clock } from '../../application/ports/clock.js';
 import type { Logger } from '../../application/ports/logger.js';
@@ -45,4 +47,6 @@ export const TOKENS = {
   DeleteImage: Symbol('DeleteImage') as ServiceIdentifier<DeleteImage>,
   CheckReadiness: Symbol('CheckReadiness') as ServiceIdentifier<CheckReadiness>,
   HttpApp: Symbol('HttpApp') as ServiceIdentifier<Express>,
+  RenderGate: Symbol('RenderGate') as ServiceIdentifier<RenderGate>,
+  Metrics: Symbol('Metrics') as ServiceIdentifier<PrometheusMetrics>,
 } as const;

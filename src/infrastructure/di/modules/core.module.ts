@@ -1,6 +1,7 @@
 import { ContainerModule } from 'inversify';
 import type { Logger as Pino } from 'pino';
 import { BackgroundTasks } from '../../../application/background-tasks.js';
+import { RenderGate } from '../../../application/render-gate.js';
 import { CheckReadiness } from '../../../application/use-cases/check-readiness.js';
 import { DeleteImage } from '../../../application/use-cases/delete-image.js';
 import { GetRendition } from '../../../application/use-cases/get-rendition.js';
@@ -24,6 +25,9 @@ export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
     bind(TOKENS.Clock).toConstantValue(new SystemClock());
     bind(TOKENS.RandomSource).toConstantValue(new CryptoRandomSource());
     bind(TOKENS.BackgroundTasks).toResolvedValue((logger) => new BackgroundTasks(logger), [TOKENS.Logger]);
+    bind(TOKENS.RenderGate).toConstantValue(
+      new RenderGate({ concurrency: config.render.concurrency, queueLimit: config.render.queueLimit, timeoutMs: config.render.timeoutMs }),
+    );
 
     bind(TOKENS.IssueToken).toResolvedValue(
       (tokens, index, clock, random) =>
@@ -38,14 +42,14 @@ export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
       [TOKENS.TokenStore, TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks],
     );
     bind(TOKENS.GetRendition).toResolvedValue(
-      (index, originals, renditions, transformer, clock, background, logger) =>
+      (index, originals, renditions, transformer, clock, background, logger, renderGate) =>
         new GetRendition(index, originals, renditions, transformer, clock, background, logger, {
           limits: config.limits,
           defaults: { quality: { ...config.render.quality, png: 100, gif: 100, tiff: 100 }, blurSigma: config.render.blurSigma, allowUpscale: config.render.allowUpscale },
           negotiate: config.formats.negotiate,
           avifMaxPixels: config.formats.avifMaxPixels,
-        }),
-      [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks, TOKENS.Logger],
+        }, renderGate),
+      [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks, TOKENS.Logger, TOKENS.RenderGate],
     );
     bind(TOKENS.DeleteImage).toResolvedValue(
       (index, originals, renditions) => new DeleteImage(index, originals, renditions),

@@ -6,7 +6,7 @@ import { TOKENS } from '../tokens.js';
 export function httpModule(config: Config): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.HttpApp).toResolvedValue(
-      (issueToken, uploadOriginal, getRendition, deleteImage, checkReadiness, rootLogger) =>
+      (issueToken, uploadOriginal, getRendition, deleteImage, checkReadiness, rootLogger, metrics) =>
         createHttpApp({
           issueToken,
           uploadOriginal,
@@ -22,8 +22,11 @@ export function httpModule(config: Config): ContainerModule {
             tokens: { allowFrom: config.tokens.allowFrom, secret: config.tokens.secret },
             delivery: config.delivery,
           },
+          metrics,
+          onImageResponse: (outcome) => metrics.observeImageResponse(outcome),
+          onResponse: (route, method, status, seconds) => metrics.observeRequest(route, method, status, seconds),
         }),
-      [TOKENS.IssueToken, TOKENS.UploadOriginal, TOKENS.GetRendition, TOKENS.DeleteImage, TOKENS.CheckReadiness, TOKENS.RootLogger],
+      [TOKENS.IssueToken, TOKENS.UploadOriginal, TOKENS.GetRendition, TOKENS.DeleteImage, TOKENS.CheckReadiness, TOKENS.RootLogger, TOKENS.Metrics],
     );
   });
 }

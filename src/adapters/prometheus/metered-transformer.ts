@@ -1,0 +1,29 @@
+import type { RenderedImage, Transformer } from '../../application/ports/transformer.js';
+import type { ImageInfo } from '../../domain/original.js';
+import type { RenditionSpec } from '../../domain/rendition.js';
+import type { PrometheusMetrics } from './prometheus-metrics.js';
+
+/** A `Transformer` that counts and times renders by output format for `/metrics`, then delegates. */
+export class MeteredTransformer implements Transformer {
+  constructor(
+    private readonly inner: Transformer,
+    private readonly metrics: PrometheusMetrics,
+  ) {}
+
+  probe(bytes: Uint8Array): Promise<ImageInfo> {
+    return this.inner.probe(bytes);
+  }
+
+  async render(bytes: Uint8Array, spec: RenditionSpec): Promise<RenderedImage> {
+    const started = process.hrtime.bigint();
+    const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const image = await this.inner.render(bytes, spec);
+      this.metrics.observeRender(spec.format, 'ok', seconds());
+      return image;
+    } catch (error) {
+      this.metrics.observeRender(spec.format, 'failed', seconds());
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The render queue as the metrics see it (a `RenderGate`). */
+export interface RenderQueueGauge {
+  readonly active: number;
+  readonly waiting: number;
+}
+
+export type RenderOutcome = 'ok' | 'failed';
+
+/** Image answers as the HTTP adapter reports them. */
+export type CacheOutcomeLabel = 'hit' | 'miss' | 'coalesced' | 'redirect' | 'not-modified';
+
+/**
+ * Render seconds buckets: thumbnails take milliseconds, large AVIF encodes seconds, and the default
+ * time limit is 15 s, so the buckets span 5 ms … 30 s.
+ */
+const RENDER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
+
+/**
+ * The service's Prometheus metrics (SPEC §6 `GET /metrics`) on a registry of its own, not prom-client's
+ * global one: several services (tests, embedding) can live in one process without "metric already
+ * registered" errors or shared counts. Every label takes values from a closed set, so a hostile client
+ * cannot blow up the series count with random paths.
+ */
+export class PrometheusMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'route' | 'method' | 'status'>;
+  private readonly requestSeconds: Histogram<'route'>;
+  private readonly cache: Counter<'outcome'>;
+  private readonly renders: Counter<'format' | 'outcome'>;
+  private readonly renderSeconds: Histogram<'format'>;
+  private readonly uploadBytes: Counter;
+  private readonly backendErrors: Counter<'component' | 'code'>;
+
+  constructor(options: { readonly prefix?: string; readonly renderQueue?: RenderQueueGauge; readonly defaultMetrics?: boolean } = {}) {
+    const prefix = options.prefix ?? 'lir_';
+    const registers = [this.registry];
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix });
+    this.requests = new Counter({
+      name: `${prefix}http_requests_total`,
+      help: 'HTTP requests answered, by route, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    });
+    this.requestSeconds = new Histogram({
+      name: `${prefix}http_request_duration_seconds`,
+      help: 'Time to answer an HTTP request, by route',
+      labelNames: ['route'],
+      registers,
+    });
+    this.cache = new Counter({
+      name: `${prefix}cache_requests_total`,
+      help: 'Image requests by how they were answered: hit, miss (rendered), coalesced (shared a render), redirect, not-modified',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.renders = new Counter({
+      name: `${prefix}renders_total`,
+      help: 'Renders finished, by output format and outcome',
+      labelNames: ['format', 'outcome'],
+      registers,
+    });
+    this.renderSeconds = new Histogram({
+      name: `${prefix}render_duration_seconds`,
+      help: 'Time spent rendering, by output format',
+      labelNames: ['format'],
+      buckets: RENDER_BUCKETS,
+      registers,
+    });
+    this.uploadBytes = new Counter({ name: `${prefix}upload_bytes_total`, help: 'Bytes of originals stored by uploads', registers });
+    this.backendErrors = new Counter({
+      name: `${prefix}backend_errors_total`,
+      help: 'Failures of the cache index and the object stores, by component and error code',
+      labelNames: ['component', 'code'],
+      registers,
+    });
+    const queue = options.renderQueue;
+    new Gauge({
+      name: `${prefix}render_queue_depth`,
+      help: 'Renders waiting for a free render slot',
+      registers,
+      collect() {
+        this.set(queue?.waiting ?? 0);
+      },
+    });
+    new Gauge({
+      name: `${prefix}renders_in_flight`,
+      help: 'Renders running now',
+      registers,
+      collect() {
+        this.set(queue?.active ?? 0);
+      },
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  observeRequest(route: string, method: string, status: number, seconds: number): void {
+    this.requests.inc({ route, method, status: String(status) });
+    this.requestSeconds.observe({ route }, seconds);
+  }
+
+  observeImageResponse(outcome: CacheOutcomeLabel): void {
+    this.cache.inc({ outcome });
+  }
+
+  observeRender(format: string, outcome: RenderOutcome, seconds: number): void {
+    this.renders.inc({ format, outcome });
+    this.renderSeconds.observe({ format }, seconds);
+  }
+
+  addUploadBytes(bytes: number): void {
+    this.uploadBytes.inc(bytes);
+  }
+
+  countBackendError(component: string, code: string): void {
+    this.backendErrors.inc({ component, code });
+  }
+}
