@@ -10,6 +10,7 @@ import type { CacheIndex } from '../ports/cache-index.js';
 import type { Clock } from '../ports/clock.js';
 import type { OriginalStore } from '../ports/original-store.js';
 import type { RenditionCache, StoredObject } from '../ports/rendition-cache.js';
+import type { HeldRenditionLock, RenditionLock } from '../ports/rendition-lock.js';
 import type { RenderedImage, Transformer } from '../ports/transformer.js';
 import type { Logger } from '../ports/logger.js';
 
@@ -20,7 +21,14 @@ export interface GetRenditionSettings {
   readonly negotiate: boolean;
   /** Above this many output pixels, negotiation picks WebP over AVIF: AVIF encodes an order of magnitude slower. */
   readonly avifMaxPixels: number;
+  /**
+   * How long a miss waits for another replica that is rendering the same rendition (the {@link RenditionLock})
+   * before rendering it too; 5 s when absent.
+   */
+  readonly lockWaitMs?: number;
 }
+
+const DEFAULT_LOCK_WAIT_MS = 5_000;
 
 export interface GetRenditionInput {
   readonly request: ImageRequest;
@@ -44,13 +52,18 @@ export type GetRenditionOutput =
   | (Answer & { readonly kind: 'stream'; readonly object: StoredObject })
   | (Answer & { readonly kind: 'rendered'; readonly image: RenderedImage; readonly coalesced: boolean });
 
+/** How one flight for a key ended: rendered here, or found stored by another replica once its lock was free. */
+type Flight = { readonly kind: 'rendered'; readonly image: RenderedImage } | { readonly kind: 'stored' };
+
 /**
  * SPEC §4: answers a rendition request from the cache when it is stored, and otherwise renders it,
  * answers at once and stores it in the background. Identical concurrent misses share one render,
- * and keep sharing it until the background store has finished.
+ * and keep sharing it until the background store has finished. With a {@link RenditionLock}, replicas that
+ * share the index also render an identical miss once: the one that takes the lock renders, the others wait for
+ * it and then answer from the cache (a hit), or render anyway when the wait runs out.
  */
 export class GetRendition {
-  private readonly inFlight = new Map<string, Promise<RenderedImage>>();
+  private readonly inFlight = new Map<string, Promise<Flight>>();
 
   constructor(
     private readonly index: CacheIndex,
@@ -63,6 +76,8 @@ export class GetRendition {
     private readonly settings: GetRenditionSettings,
     /** Bounds concurrent renders (SPEC §6 "Load"); without one, renders are not limited. */
     private readonly gate?: RenderGate,
+    /** Single flight across processes sharing the index; without one, only within this process. */
+    private readonly lock?: RenditionLock,
   ) {}
 
   /** Works out which rendition a request names, without touching any store but the index. */
@@ -82,50 +97,104 @@ export class GetRendition {
     }
 
     if ((await this.index.findRendition(rendition.key)) !== undefined) {
-      if (input.delivery === 'redirect') {
-        const location = await this.cache.locate(rendition.key);
-        if (location !== undefined) return { kind: 'redirect', ...answer, url: location.url, expiresAt: location.expiresAt };
-      }
-      const object = await this.cache.open(rendition.key);
-      if (object !== undefined) return { kind: 'stream', ...answer, object };
-      // The row outlived its object (removed behind our back): forget it and render again.
-      this.logger.warn('index row without object; rendering again', { key: rendition.key });
-      await this.index.deleteRendition(rendition.key);
+      const cached = await this.fromCache(rendition, input.delivery, answer);
+      if (cached !== undefined) return cached;
     }
 
     const shared = this.inFlight.get(rendition.key);
-    if (shared !== undefined) return { kind: 'rendered', ...answer, image: await shared, coalesced: true };
-    return { kind: 'rendered', ...answer, image: await this.renderAndStore(original, rendition), coalesced: false };
+    const flight = await (shared ?? this.fly(original, rendition));
+    if (flight.kind === 'rendered') return { kind: 'rendered', ...answer, image: flight.image, coalesced: shared !== undefined };
+    // Another replica rendered and stored it while we waited for its lock: answered from the cache, a hit.
+    return (await this.fromCache(rendition, input.delivery, answer)) ?? this.execute(input);
   }
 
-  private renderAndStore(original: OriginalMetadata, rendition: Rendition): Promise<RenderedImage> {
+  private async fromCache(rendition: Rendition, delivery: GetRenditionInput['delivery'], answer: Answer): Promise<GetRenditionOutput | undefined> {
+    if (delivery === 'redirect') {
+      const location = await this.cache.locate(rendition.key);
+      if (location !== undefined) return { kind: 'redirect', ...answer, url: location.url, expiresAt: location.expiresAt };
+    }
+    const object = await this.cache.open(rendition.key);
+    if (object !== undefined) return { kind: 'stream', ...answer, object };
+    // The row outlived its object (removed behind our back): forget it and render again.
+    this.logger.warn('index row without object; rendering again', { key: rendition.key });
+    await this.index.deleteRendition(rendition.key);
+    return undefined;
+  }
+
+  /** Starts the one flight for this key in this process; callers arriving later share it (see `execute`). */
+  private fly(original: OriginalMetadata, rendition: Rendition): Promise<Flight> {
     const key = rendition.key;
-    const render = this.render(original, rendition);
-    this.inFlight.set(key, render);
-    render.then(
-      (image) => {
-        void this.background.run(`store ${key}`, async () => {
-          try {
-            await this.cache.put(key, image.bytes, rendition.contentType);
-            // Only after the object is stored: the index never points at nothing.
-            await this.index.saveRendition({
-              key,
-              originalId: original.id,
-              originalVersion: original.version,
-              format: rendition.spec.format,
-              width: image.width,
-              height: image.height,
-              bytes: image.bytes.length,
-              createdAt: this.clock.now(),
-            });
-          } finally {
-            this.inFlight.delete(key);
-          }
-        });
+    const flight = this.lockAndRender(original, rendition);
+    this.inFlight.set(key, flight);
+    flight.then(
+      (outcome) => {
+        // A rendered flight stays shared until its background store ends (see `storeInBackground`).
+        if (outcome.kind === 'stored') this.inFlight.delete(key);
       },
       () => this.inFlight.delete(key),
     );
-    return render;
+    return flight;
+  }
+
+  private async lockAndRender(original: OriginalMetadata, rendition: Rendition): Promise<Flight> {
+    const key = rendition.key;
+    const held = await this.acquireLock(key);
+    let image: RenderedImage;
+    try {
+      if (held !== undefined && (await this.index.findRendition(key)) !== undefined) {
+        this.unlock(held, key);
+        return { kind: 'stored' };
+      }
+      image = await this.render(original, rendition);
+    } catch (error) {
+      if (held !== undefined) this.unlock(held, key);
+      throw error;
+    }
+    this.storeInBackground(original, rendition, image, held);
+    return { kind: 'rendered', image };
+  }
+
+  /** The cross-replica lock, or `undefined` when there is none, the wait ran out or the database failed: then we render anyway. */
+  private async acquireLock(key: string): Promise<HeldRenditionLock | undefined> {
+    if (this.lock === undefined) return undefined;
+    try {
+      const held = await this.lock.acquire(key, this.settings.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
+      // The holder is slow or stuck; a duplicate render beats an unbounded wait.
+      if (held === undefined) this.logger.warn('rendition lock wait ran out; rendering without it', { key });
+      return held;
+    } catch (err) {
+      // The lock only saves duplicate work: losing it must not fail a request we can still answer.
+      this.logger.warn('rendition lock unavailable; rendering without it', { key, err });
+      return undefined;
+    }
+  }
+
+  private unlock(held: HeldRenditionLock, key: string): void {
+    void this.background.run(`unlock ${key}`, () => held.release());
+  }
+
+  private storeInBackground(original: OriginalMetadata, rendition: Rendition, image: RenderedImage, held: HeldRenditionLock | undefined): void {
+    const key = rendition.key;
+    void this.background.run(`store ${key}`, async () => {
+      try {
+        await this.cache.put(key, image.bytes, rendition.contentType);
+        // Only after the object is stored: the index never points at nothing.
+        await this.index.saveRendition({
+          key,
+          originalId: original.id,
+          originalVersion: original.version,
+          format: rendition.spec.format,
+          width: image.width,
+          height: image.height,
+          bytes: image.bytes.length,
+          createdAt: this.clock.now(),
+        });
+      } finally {
+        this.inFlight.delete(key);
+        // Released only once the row is written, so the replica that takes the lock next finds it.
+        if (held !== undefined) this.unlock(held, key);
+      }
+    });
   }
 
   private async render(original: OriginalMetadata, rendition: Rendition): Promise<RenderedImage> {

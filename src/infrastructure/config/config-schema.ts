@@ -77,6 +77,8 @@ export const configSchema = z.object({
     concurrency: positiveInt.default(Math.max(1, os.availableParallelism())),
     queueLimit: z.number().int().min(0).default(64),
     timeoutMs: positiveInt.default(15_000),
+    /** How long a miss waits for another replica rendering the same rendition before rendering it too. */
+    lockWaitMs: z.number().int().min(0).default(5_000),
     allowUpscale: z.boolean().default(true),
     blurSigma: z.number().min(0.3).max(100).default(5),
     quality: z.object({ jpeg: quality.default(80), webp: quality.default(80), avif: quality.default(50) }).prefault({}),

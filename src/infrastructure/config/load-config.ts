@@ -22,6 +22,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<readonly [name: string, key: s
   ['RENDER_CONCURRENCY', 'render.concurrency', 'number'],
   ['RENDER_QUEUE_LIMIT', 'render.queueLimit', 'number'],
   ['RENDER_TIMEOUT_MS', 'render.timeoutMs', 'number'],
+  ['RENDER_LOCK_WAIT_MS', 'render.lockWaitMs', 'number'],
   ['RENDER_ALLOW_UPSCALE', 'render.allowUpscale', 'boolean'],
   ['RENDER_BLUR_SIGMA', 'render.blurSigma', 'number'],
   ['QUALITY_JPEG', 'render.quality.jpeg', 'number'],

@@ -11,6 +11,7 @@ import type { Logger } from '../../application/ports/logger.js';
 import type { OriginalStore } from '../../application/ports/original-store.js';
 import type { RandomSource } from '../../application/ports/random-source.js';
 import type { RenditionCache } from '../../application/ports/rendition-cache.js';
+import type { RenditionLock } from '../../application/ports/rendition-lock.js';
 import type { TokenStore } from '../../application/ports/token-store.js';
 import type { Transformer } from '../../application/ports/transformer.js';
 import type { CheckReadiness } from '../../application/use-cases/check-readiness.js';
@@ -37,6 +38,7 @@ export const TOKENS = {
   OriginalStore: Symbol('OriginalStore') as ServiceIdentifier<OriginalStore>,
   RenditionCache: Symbol('RenditionCache') as ServiceIdentifier<RenditionCache>,
   CacheIndex: Symbol('CacheIndex') as ServiceIdentifier<CacheIndex>,
+  RenditionLock: Symbol('RenditionLock') as ServiceIdentifier<RenditionLock>,
   TokenStore: Symbol('TokenStore') as ServiceIdentifier<TokenStore>,
   Transformer: Symbol('Transformer') as ServiceIdentifier<Transformer>,
   Knex: Symbol('Knex') as ServiceIdentifier<Knex>,

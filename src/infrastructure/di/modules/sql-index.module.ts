@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { ContainerModule } from 'inversify';
+import { InMemoryRenditionLock } from '../../../adapters/in-memory/in-memory-rendition-lock.js';
 import { createKnexClient } from '../../../adapters/sql/knex-client.js';
+import { PostgresRenditionLock } from '../../../adapters/sql/postgres-rendition-lock.js';
 import { SqlCacheIndex } from '../../../adapters/sql/sql-cache-index.js';
 import type { SqlConfig } from '../../../adapters/sql/sql-config.js';
 import { migrate } from '../../../adapters/sql/sql-migrations.js';
@@ -22,6 +24,16 @@ export function sqlIndexModule(settings:
       .onDeactivation((knex) => knex.destroy());
     bind(TOKENS.CacheIndex).toResolvedValue((knex) => new SqlCacheIndex(knex), [TOKENS.Knex]);
     bind(TOKENS.TokenStore).toResolvedValue((knex) => new SqlTokenStore(knex), [TOKENS.Knex]);
+    if (settings.driver === 'postgres') {
+      // Its own pool (connecting lazily, like knex): see PostgresRenditionLock for why locks stay off the index pool.
+      const lock = new PostgresRenditionLock({ url: settings.url, maxConnections: settings.poolMax });
+      bind(TOKENS.RenditionLock)
+        .toConstantValue(lock)
+        .onDeactivation(() => lock.close());
+    } else {
+      // One service process per SQLite file, so excluding within the process is excluding everywhere.
+      bind(TOKENS.RenditionLock).toConstantValue(new InMemoryRenditionLock());
+    }
     bind(TOKENS.StartupTasks).toResolvedValue((knex) => ({ name: `migrate ${config.driver} index`, run: () => migrate(knex) }), [TOKENS.Knex]);
   });
 }
