@@ -42,20 +42,23 @@ install_if_missing() {
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 stop() {
-  local n f p st i
+  # One daemon at a time, gateway first: a gateway whose OSD is already gone hangs in its shutdown.
+  local n f p i
   for n in client.rgw.a osd.0 mon.a; do
-    f="$DIR/run/$n.pid"; pid_alive "$f" && kill "$(cat "$f")" 2>/dev/null || true
-  done
-  for n in client.rgw.a osd.0 mon.a; do
-    f="$DIR/run/$n.pid"; [ -f "$f" ] || continue; p=$(cat "$f")
-    for i in $(seq 1 50); do
-      st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null || echo gone)
-      { [ "$st" = gone ] || [ "$st" = Z ]; } && break
-      sleep 0.2
-    done
-    [ "$st" = gone ] || [ "$st" = Z ] || { log "$n (pid $p) ignored SIGTERM; sending SIGKILL"; kill -9 "$p" 2>/dev/null || true; }
+    f="$DIR/run/$n.pid"
+    pid_alive "$f" || continue
+    p=$(cat "$f")
+    kill "$p" 2>/dev/null || true
+    for i in $(seq 1 50); do gone "$p" && break; sleep 0.2; done
+    gone "$p" || { log "$n (pid $p) ignored SIGTERM for 10 s; sending SIGKILL"; kill -9 "$p" 2>/dev/null || true; }
   done
   rm -rf "$DIR"
+}
+
+gone() {
+  local st
+  st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || echo gone)
+  [ "$st" = gone ] || [ "$st" = Z ]
 }
 
 start() {
@@ -67,6 +70,8 @@ start() {
   local t0=$SECONDS
   stop   # leftovers of a crashed run (pid files, half-built cluster)
   mkdir -p "$DIR"/{run,log,mon.a,osd.0,rgw}
+  # A failed start leaves nothing running: the next start begins from scratch anyway.
+  trap 'stop' EXIT
   local fsid osd_uuid
   fsid=$(cat /proc/sys/kernel/random/uuid)
   cat > "$CONF" <<CONF
@@ -92,9 +97,6 @@ mon allow pool delete = true
 mon warn on pool no redundancy = false
 mon max pg per osd = 1000
 osd crush chooseleaf type = 0
-client mount timeout = $CEPH_TIMEOUT
-rados mon op timeout = $CEPH_TIMEOUT
-rados osd op timeout = $CEPH_TIMEOUT
 [mon.a]
 mon data = $DIR/mon.a
 [osd.0]
@@ -122,12 +124,15 @@ CONF
   $T radosgw -c "$CONF" -n client.rgw.a || { dump_logs; die "radosgw did not start"; }
   local deadline=$((SECONDS + START_TIMEOUT))
   until rgw_answers; do
-    [ $SECONDS -lt $deadline ] || { dump_logs; stop; die "the gateway did not answer on 127.0.0.1:$RGW_PORT within ${START_TIMEOUT}s"; }
+    [ $SECONDS -lt $deadline ] || { dump_logs; die "the gateway did not answer on 127.0.0.1:$RGW_PORT within ${START_TIMEOUT}s"; }
     sleep 0.5
   done
+  pid_alive "$DIR/run/client.rgw.a.pid" \
+    || { dump_logs; die "port $RGW_PORT answers, but not from the gateway just started (it exited)"; }
   $T radosgw-admin -c "$CONF" user create --uid test --display-name test \
     --access-key "$ACCESS_KEY" --secret "$SECRET_KEY" >/dev/null \
     || { dump_logs; die "radosgw-admin user create failed"; }
+  trap - EXIT
   log "S3 on http://127.0.0.1:$RGW_PORT (access key $ACCESS_KEY, secret $SECRET_KEY), started in $((SECONDS - t0)) s"
 }
 
