@@ -1,0 +1,179 @@
+import { InvalidRequestError } from './domain-error.js';
+import { formatFromExtension, SUPPORTED_EXTENSIONS, type OutputFormat } from './image-format.js';
+import type { ImageId } from './image-id.js';
+import { ImageRequest, parseColour, WHITE, type Blur, type Gravity, type Rgba } from './image-request.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { exceedsLimits, type Fit } from './scaling.js';
+
+// The client entry point (`live-image-resize/client`): pure functions, no I/O, safe in a browser.
+export { InvalidRequestError } from './domain-error.js';
+export { OUTPUT_FORMATS, type OutputFormat } from './image-format.js';
+export { GRAVITIES, type Gravity, type Rgba } from './image-request.js';
+export { DEFAULT_LIMITS, type Limits } from './limits.js';
+export { FITS, type Fit } from './scaling.js';
+
+/** What to render, as in SPEC §2; everything is optional and defaults as the service does. */
+export interface ImageUrlOptions {
+  /** Box width before the device pixel ratio; `0` or absent = unconstrained. */
+  readonly width?: number;
+  /** Box height before the device pixel ratio; `0` or absent = unconstrained. */
+  readonly height?: number;
+  /** Device pixel ratio, 1…`limits.maxScale`, at most two decimals. Default 1. */
+  readonly scale?: number;
+  /** Output format or URL extension (`jpg` and `jpeg` both mean JPEG). Default `jpeg`. */
+  readonly format?: OutputFormat | 'jpg';
+  readonly fit?: Fit;
+  /** Which part a crop keeps; ignored (left out of the URL) for every other fit. */
+  readonly gravity?: Gravity;
+  /** 1…100; left out of the URL for formats that take no quality. */
+  readonly quality?: number;
+  /** `true` for the service's default sigma, or a sigma 0.3…100. */
+  readonly blur?: boolean | number;
+  /** Hex `rgb`/`rrggbb`/`rrggbbaa` (with or without `#`), or RGBA components. Default white. */
+  readonly bg?: string | Rgba;
+  /** `'format'` (or `true`): let the browser's `Accept` header pick AVIF or WebP. */
+  readonly auto?: 'format' | boolean;
+  /** Stream a cached rendition through the service instead of redirecting. */
+  readonly proxy?: boolean;
+}
+
+export interface UrlContext {
+  /** Prefix for every URL, e.g. `https://img.example.com` or `/images`; default none (a root-relative path). */
+  readonly baseUrl?: string;
+  /** The deployment's `limits.*`; default the service's defaults. */
+  readonly limits?: Limits;
+}
+
+function fail(part: ConstructorParameters<typeof InvalidRequestError>[0], message: string): never {
+  throw new InvalidRequestError(part, message);
+}
+
+function toFormat(format: ImageUrlOptions['format']): OutputFormat {
+  const resolved = formatFromExtension(format ?? 'jpeg');
+  if (resolved === undefined) fail('format', `format must be one of ${SUPPORTED_EXTENSIONS.join(', ')}`);
+  return resolved;
+}
+
+function toBlur(blur: ImageUrlOptions['blur']): Blur | undefined {
+  if (blur === undefined || blur === false) return undefined;
+  return blur === true ? 'default' : blur;
+}
+
+function toColour(bg: ImageUrlOptions['bg']): Rgba {
+  if (bg === undefined) return WHITE;
+  if (typeof bg !== 'string') {
+    const valid = [bg.r, bg.g, bg.b, bg.alpha].every((c) => Number.isInteger(c) && c >= 0 && c <= 255);
+    if (!valid) fail('bg', 'bg components must be integers from 0 to 255');
+    return bg;
+  }
+  return parseColour(bg.startsWith('#') ? bg.slice(1) : bg) ?? fail('bg', 'bg must be a hex colour: rgb, rrggbb or rrggbbaa');
+}
+
+/**
+ * The request the options describe, validated exactly as the service's parser validates a URL.
+ * Throws `InvalidRequestError` naming the bad option.
+ */
+export function imageRequestOf(id: string, options: ImageUrlOptions = {}, limits: Limits = DEFAULT_LIMITS): ImageRequest {
+  return ImageRequest.create(
+    {
+      id: id as ImageId,
+      width: options.width ?? 0,
+      height: options.height ?? 0,
+      scale: options.scale ?? 1,
+      format: toFormat(options.format),
+      fit: options.fit ?? 'clip',
+      gravity: options.gravity ?? 'center',
+      quality: options.quality,
+      blur: toBlur(options.blur),
+      bg: toColour(options.bg),
+      autoFormat: options.auto === true || options.auto === 'format',
+      proxy: options.proxy ?? false,
+    },
+    limits,
+  );
+}
+
+function withBase(url: string, context: UrlContext): string {
+  const base = context.baseUrl ?? '';
+  return `${base.endsWith('/') ? base.slice(0, -1) : base}${url}`;
+}
+
+/**
+ * The canonical URL of a rendition (SPEC §2), built by the same code the service parses URLs with,
+ * so `imageUrl('cat', { width: 300, height: 200, scale: 2, format: 'webp', fit: 'crop' })` is
+ * `/cat_300_200_2x.webp?fit=crop`. Throws `InvalidRequestError` for options the service would refuse.
+ * A box beyond the limits is still a valid URL: the service redirects it to the largest allowed box.
+ */
+export function imageUrl(id: string, options: ImageUrlOptions = {}, context: UrlContext = {}): string {
+  return withBase(imageRequestOf(id, options, context.limits).toUrl(), context);
+}
+
+export type SrcSetOptions = Omit<ImageUrlOptions, 'scale'> &
+  (
+    | {
+        /** Width ladder (`320w, 640w, …`): one URL per width at scale 1. */
+        readonly widths: readonly number[];
+        /** Height = round(width / aspectRatio) for every width; without it the height is unconstrained. */
+        readonly aspectRatio?: number;
+        readonly densities?: never;
+      }
+    | {
+        /** Density ladder (`1x, 2x, …`) for a fixed CSS box given by `width`/`height`. Default 1, 2, 3. */
+        readonly densities?: readonly number[];
+        readonly widths?: never;
+      }
+  );
+
+/**
+ * A `srcset` attribute value. Widths ladder: `srcSet('cat', { widths: [320, 640], format: 'webp' })`
+ * → `/cat_320_0.webp 320w, /cat_640_0.webp 640w`. Density ladder:
+ * `srcSet('cat', { width: 300, height: 200 })` → `/cat_300_200.jpg 1x, /cat_300_200_2x.jpg 2x, /cat_300_200_3x.jpg 3x`.
+ * Candidates the service would not render at their stated size (a box beyond the limits, which it
+ * would redirect to a smaller one, or a density above `limits.maxScale`) are left out, so every
+ * descriptor is true; duplicates are dropped.
+ */
+export function srcSet(id: string, options: SrcSetOptions, context: UrlContext = {}): string {
+  const limits = context.limits ?? DEFAULT_LIMITS;
+  const candidates: string[] = [];
+  const seen = new Set<number>();
+  if (options.widths !== undefined) {
+    const { widths, aspectRatio, ...rest } = options;
+    if (aspectRatio !== undefined && !(aspectRatio > 0 && Number.isFinite(aspectRatio))) fail('height', 'aspectRatio must be a positive number');
+    for (const width of [...widths].sort((a, b) => a - b)) {
+      if (!(Number.isInteger(width) && width > 0)) fail('width', 'every width of a ladder must be a positive integer');
+      if (seen.has(width)) continue;
+      const height = aspectRatio === undefined ? 0 : Math.max(1, Math.round(width / aspectRatio));
+      const request = imageRequestOf(id, { ...rest, width, height }, limits);
+      if (exceedsLimits(request.box(), limits)) continue;
+      seen.add(width);
+      candidates.push(`${withBase(request.toUrl(), context)} ${width}w`);
+    }
+  } else {
+    const { densities = [1, 2, 3], ...rest } = options;
+    if (!(rest.width || rest.height)) fail('width', 'a density ladder needs a width or a height');
+    for (const density of [...densities].sort((a, b) => a - b)) {
+      if (seen.has(density) || density > limits.maxScale) continue;
+      const request = imageRequestOf(id, { ...rest, scale: density }, limits);
+      if (exceedsLimits(request.box(), limits)) continue;
+      seen.add(density);
+      candidates.push(`${withBase(request.toUrl(), context)} ${density}x`);
+    }
+  }
+  return candidates.join(', ');
+}
+
+/** One `sizes` entry: a media condition and the slot width when it matches. */
+export interface SizesEntry {
+  readonly media: string;
+  readonly size: string;
+}
+
+/**
+ * A `sizes` attribute value: `sizes([{ media: '(max-width: 600px)', size: '100vw' }], '50vw')` →
+ * `(max-width: 600px) 100vw, 50vw`. The browser takes the first matching condition, so list the
+ * narrowest first; `fallback` applies when none matches.
+ */
+export function sizes(entries: readonly SizesEntry[], fallback: string): string {
+  return [...entries.map((entry) => `${entry.media} ${entry.size}`), fallback].join(', ');
+}
+
