@@ -1,0 +1,62 @@
+# syntax=docker/dockerfile:1
+# live-image-resize: multi-stage image. Every stage starts from the same base, so the native addon
+# that prod-deps compiles (better-sqlite3) links against exactly the glibc and Node ABI that run it.
+# Build: docker build -t live-image-resize .   Run and deploy: docs/deployment.md.
+# Why jemalloc and this layout: docs/adr/0013-container-image-and-memory-allocator.md.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS base
+WORKDIR /app
+
+# npm 11 runs dependency install scripts only for packages listed in package.json "allowScripts";
+# the npm bundled with Node 20 (10.x) ignores that list and would run every script.
+FROM base AS npm
+ARG NPM_VERSION=11.19.1
+RUN npm install --global --no-audit --no-fund npm@${NPM_VERSION} \
+ && npm cache clean --force
+
+# better-sqlite3 compiles from source against the image's own Node headers (nodedir), so no
+# prebuilt binary or header tarball is downloaded during the build.
+FROM npm AS prod-deps
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+ENV npm_config_nodedir=/usr/local
+COPY package.json package-lock.json ./
+RUN npm_config_build_from_source=better-sqlite3 npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force \
+ && node -e "require('better-sqlite3')(':memory:').prepare('select 1').get()"
+
+# TypeScript needs no install script, so the dev dependencies are installed with none at all.
+FROM npm AS build
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM base AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libjemalloc2 \
+ && rm -rf /var/lib/apt/lists/* \
+ && ln -s "$(dpkg -L libjemalloc2 | grep '/libjemalloc\.so\.2$')" /usr/local/lib/libjemalloc.so.2 \
+ && mkdir -p /data \
+ && chown node:node /data
+ENV NODE_ENV=production \
+    DATA_DIR=/data \
+    LD_PRELOAD=/usr/local/lib/libjemalloc.so.2
+COPY package.json ./
+COPY config ./config
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The node user of the base image, by number so that Kubernetes can verify runAsNonRoot.
+USER 1000:1000
+VOLUME ["/data", "/app/config"]
+EXPOSE 1337
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||1337)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# SIGTERM drains: no new connections, in-flight requests and pending cache writes finish (up to
+# shutdown.timeoutMs), then the process exits 0. Node is PID 1 and handles the signal itself.
+STOPSIGNAL SIGTERM
+CMD ["node", "--enable-source-maps", "dist/src/infrastructure/main.js"]

@@ -1,0 +1,271 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import dockerignore from '@balena/dockerignore';
+import { expect } from 'chai';
+import { DockerfileParser, ModifiableInstruction, type Instruction } from 'dockerfile-ast';
+import { validate, ValidationSeverity, type ValidatorSettings } from 'dockerfile-utils';
+import { REPO_ROOT, startTestService, type TestService } from '../support/service-harness.js';
+
+const run = promisify(execFile);
+
+const text = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+const dockerfile = DockerfileParser.parse(text);
+const instructions = dockerfile.getInstructions();
+const packageJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  allowScripts?: Record<string, boolean>;
+};
+
+/** The instructions of each stage, in order, keyed by the stage name (`AS name`). */
+function stages(): Array<{ name: string; from: string; body: Instruction[] }> {
+  const out: Array<{ name: string; from: string; body: Instruction[] }> = [];
+  for (const instruction of instructions) {
+    if (instruction.getKeyword() === 'FROM') {
+      const args = instruction.getArguments().map((a) => a.getValue());
+      out.push({ name: args[2] ?? `#${out.length}`, from: args[0] ?? '', body: [] });
+    } else {
+      out.at(-1)?.body.push(instruction);
+    }
+  }
+  return out;
+}
+
+const runtime = (): Instruction[] => stages().at(-1)?.body ?? [];
+/** The arguments after the flags (`COPY --from=x a b` → `a b`). */
+const content = (instruction: Instruction): string => instruction.getArgumentsContent() ?? '';
+/** The flags (`--from=x`, `--interval=30s`) of COPY, HEALTHCHECK and other instructions that take them. */
+const flags = (instruction: Instruction): string[] =>
+  instruction instanceof ModifiableInstruction ? instruction.getFlags().map((flag) => flag.toString()) : [];
+const ofKind = (body: Instruction[], keyword: string): Instruction[] => body.filter((i) => i.getKeyword() === keyword);
+
+/** `ARG NAME=value` defaults declared before the first FROM, as Docker substitutes them into FROM. */
+function globalArgs(): Map<string, string> {
+  const args = new Map<string, string>();
+  for (const instruction of instructions) {
+    if (instruction.getKeyword() === 'FROM') break;
+    const match = /^(\w+)=(\S+)$/.exec(content(instruction));
+    if (instruction.getKeyword() === 'ARG' && match) args.set(match[1]!, match[2]!);
+  }
+  return args;
+}
+
+/** `KEY=value` pairs of every ENV instruction in the runtime stage. */
+function runtimeEnv(): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const instruction of ofKind(runtime(), 'ENV')) {
+    for (const match of content(instruction).matchAll(/(\w+)=(\S+)/g)) env.set(match[1]!, match[2]!);
+  }
+  return env;
+}
+
+/** The JSON-array form of CMD/HEALTHCHECK CMD, parsed. */
+function execForm(raw: string): string[] {
+  const parsed: unknown = JSON.parse(raw);
+  expect(parsed, `exec form expected: ${raw}`).to.be.an('array');
+  return parsed as string[];
+}
+
+describe('Dockerfile', () => {
+  describe('lint', () => {
+    it('has no finding from dockerfile-utils, every check raised to an error', () => {
+      const everyCheck: Required<ValidatorSettings> = {
+        deprecatedMaintainer: ValidationSeverity.ERROR,
+        directiveCasing: ValidationSeverity.ERROR,
+        emptyContinuationLine: ValidationSeverity.ERROR,
+        instructionCasing: ValidationSeverity.ERROR,
+        instructionCmdMultiple: ValidationSeverity.ERROR,
+        instructionEntrypointMultiple: ValidationSeverity.ERROR,
+        instructionHealthcheckMultiple: ValidationSeverity.ERROR,
+        instructionJSONInSingleQuotes: ValidationSeverity.ERROR,
+        instructionWorkdirRelative: ValidationSeverity.ERROR,
+      };
+      const findings = validate(text, everyCheck).map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
+      expect(findings).to.deep.equal([]);
+    });
+
+    it('the linter does report a broken Dockerfile (so a clean result means something)', () => {
+      const broken = 'FROM node:20-bookworm-slim\nEXPOSE port\nCMD node a.js\nCMD node b.js\nHEALTHCHECK --interval=abc CMD true\n';
+      expect(validate(broken).length).to.be.greaterThanOrEqual(3);
+    });
+
+    it('follows the usual image hygiene rules (apt lists removed, no ADD, no sudo, no cd, pinned npm)', () => {
+      const problems: string[] = [];
+      for (const instruction of instructions) {
+        const keyword = instruction.getKeyword();
+        const body = content(instruction);
+        const line = instruction.getRange().start.line + 1;
+        if (keyword === 'ADD') problems.push(`line ${line}: use COPY, not ADD`);
+        if (keyword === 'MAINTAINER') problems.push(`line ${line}: MAINTAINER is deprecated`);
+        if (keyword !== 'RUN') continue;
+        if (/\bsudo\b/.test(body)) problems.push(`line ${line}: sudo`);
+        if (/(^|&&\s*)cd\s/.test(body)) problems.push(`line ${line}: use WORKDIR instead of cd`);
+        if (/apt-get\s+install/.test(body)) {
+          if (!/--no-install-recommends/.test(body)) problems.push(`line ${line}: apt-get install without --no-install-recommends`);
+          if (!/\s-y\b/.test(body)) problems.push(`line ${line}: apt-get install without -y`);
+          if (!/apt-get update/.test(body)) problems.push(`line ${line}: apt-get install without update in the same layer`);
+          if (!/rm -rf \/var\/lib\/apt\/lists/.test(body)) problems.push(`line ${line}: apt lists left in the layer`);
+        }
+        if (/apt-get\s+upgrade|dist-upgrade/.test(body)) problems.push(`line ${line}: upgrade belongs in the base image`);
+        const globalNpm = /npm install (?:--global|-g)\b[^&]*?\s(\S+)\s*(?:&&|$)/.exec(body);
+        if (globalNpm && !/@\S+$/.test(globalNpm[1]!)) problems.push(`line ${line}: npm install -g without a pinned version`);
+      }
+      expect(problems).to.deep.equal([]);
+    });
+  });
+
+  describe('stages', () => {
+    it('is multi-stage, every stage descending from one official Node 20 slim base pinned by tag', () => {
+      const all = stages();
+      expect(all.length).to.be.greaterThanOrEqual(2);
+      const names = new Set(all.map((s) => s.name));
+      const external = all.map((s) => s.from).filter((from) => !names.has(from));
+      expect(external, 'stages not built from another stage').to.have.length(1);
+      const base = external[0]!.replace(/^\$\{(\w+)\}$/, (_, name: string) => globalArgs().get(name) ?? '');
+      expect(base).to.match(/^node:20(\.\d+){0,2}-(bookworm|trixie)-slim$/);
+    });
+
+    it('installs npm 11 (which honours allowScripts) before any npm ci', () => {
+      const version = /^NPM_VERSION=(\d+)\.(\d+)\.(\d+)$/.exec(
+        instructions.filter((i) => i.getKeyword() === 'ARG').map(content).find((c) => c.startsWith('NPM_VERSION=')) ?? '',
+      );
+      expect(version, 'ARG NPM_VERSION=x.y.z').to.not.equal(null);
+      expect(Number(version![1])).to.be.greaterThanOrEqual(11);
+      const all = stages();
+      const byName = new Map(all.map((s) => [s.name, s]));
+      const hasNpm11 = (stage: { from: string; body: Instruction[] } | undefined): boolean =>
+        stage !== undefined &&
+        (stage.body.some((i) => i.getKeyword() === 'RUN' && /npm install (--global|-g) .*npm@\$\{NPM_VERSION\}/.test(content(i))) ||
+          hasNpm11(byName.get(stage.from)));
+      const ciStages = all.filter((s) => s.body.some((i) => i.getKeyword() === 'RUN' && /\bnpm ci\b/.test(content(i))));
+      expect(ciStages.map((s) => s.name)).to.include.members(['prod-deps', 'build']);
+      for (const stage of ciStages) expect(hasNpm11(stage), `stage ${stage.name} runs npm ci with npm 11`).to.equal(true);
+    });
+
+    it('builds production dependencies with --omit=dev and their install scripts on, from source with a compiler', () => {
+      const prod = stages().find((s) => s.name === 'prod-deps')!;
+      const runs = ofKind(prod.body, 'RUN').map(content);
+      const ci = runs.find((r) => /\bnpm ci\b/.test(r));
+      expect(ci).to.match(/--omit=dev/);
+      expect(ci).to.not.match(/--ignore-scripts/);
+      expect(ci).to.match(/npm_config_build_from_source=better-sqlite3/);
+      expect(runs.join('\n')).to.match(/apt-get install[^&]*\bpython3\b[^&]*\bmake\b[^&]*\bg\+\+/);
+      expect(runs.join('\n'), 'the built addon is loaded once').to.match(/require\('better-sqlite3'\)/);
+    });
+
+    it('lists every production package with an install script in package.json allowScripts', () => {
+      const lock = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+        packages: Record<string, { dev?: boolean; hasInstallScript?: boolean; optional?: boolean }>;
+      };
+      const withScripts = Object.entries(lock.packages)
+        .filter(([location, entry]) => location !== '' && entry.hasInstallScript && !entry.dev)
+        .map(([location]) => location.slice(location.lastIndexOf('node_modules/') + 'node_modules/'.length));
+      expect(withScripts).to.include('better-sqlite3');
+      const allowed = Object.entries(packageJson.allowScripts ?? {}).filter(([, on]) => on).map(([name]) => name.replace(/@[^@/]+$/, ''));
+      expect(withScripts.filter((name) => !allowed.includes(name))).to.deep.equal([]);
+    });
+
+    it('copies node_modules from prod-deps and dist from build into the runtime stage, which has no compiler', () => {
+      const copies = ofKind(runtime(), 'COPY').map((i) => [...flags(i), content(i)].join(' '));
+      expect(copies).to.include('--from=prod-deps /app/node_modules ./node_modules');
+      expect(copies).to.include('--from=build /app/dist ./dist');
+      expect(ofKind(runtime(), 'RUN').map(content).join('\n')).to.not.match(/\b(g\+\+|make|python3|npm (ci|install))\b/);
+    });
+  });
+
+  describe('runtime stage', () => {
+    it('runs as a numeric non-root user', () => {
+      const users = ofKind(runtime(), 'USER').map(content);
+      expect(users).to.have.length.greaterThan(0);
+      const [uid] = users.at(-1)!.split(':');
+      expect(uid).to.match(/^\d+$/);
+      expect(Number(uid)).to.be.greaterThan(0);
+    });
+
+    it('sets NODE_ENV=production, DATA_DIR=/data and jemalloc as the allocator (ADR 0013)', () => {
+      const env = runtimeEnv();
+      expect(env.get('NODE_ENV')).to.equal('production');
+      expect(env.get('DATA_DIR')).to.equal('/data');
+      expect(env.get('LD_PRELOAD')).to.match(/libjemalloc\.so\.2$/);
+      const runs = ofKind(runtime(), 'RUN').map(content).join('\n');
+      expect(runs).to.match(/apt-get install[^&]*\blibjemalloc2\b/);
+      expect(runs, 'the preloaded path is created').to.include(`ln -s "$(dpkg -L libjemalloc2 | grep '/libjemalloc\\.so\\.2$')" ${env.get('LD_PRELOAD')}`);
+    });
+
+    it('exposes 1337 and declares volumes for data and config, the data folder owned by the runtime user', () => {
+      expect(ofKind(runtime(), 'EXPOSE').map(content)).to.deep.equal(['1337']);
+      const volumes = ofKind(runtime(), 'VOLUME').flatMap((i) => execForm(content(i)));
+      expect(volumes).to.include.members(['/data', '/app/config']);
+      expect(ofKind(runtime(), 'RUN').map(content).join('\n')).to.match(/chown node:node \/data/);
+      expect(ofKind(runtime(), 'WORKDIR').length + ofKind(stages()[0]!.body, 'WORKDIR').length).to.be.greaterThan(0);
+    });
+
+    it('starts the built entry point with source maps, stops on SIGTERM', () => {
+      const cmd = execForm(content(ofKind(runtime(), 'CMD').at(-1)!));
+      expect(cmd).to.deep.equal(['node', '--enable-source-maps', 'dist/src/infrastructure/main.js']);
+      // tsconfig.build.json compiles with rootDir "." into dist/, so this is src/infrastructure/main.ts.
+      expect(existsSync(path.join(REPO_ROOT, cmd[2]!.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).to.equal(true);
+      expect(ofKind(runtime(), 'STOPSIGNAL').map(content)).to.deep.equal(['SIGTERM']);
+      expect(ofKind(runtime(), 'ENTRYPOINT')).to.have.length(0);
+    });
+
+    describe('HEALTHCHECK', () => {
+      let service: TestService;
+      before(async () => {
+        service = await startTestService({ index: { driver: 'memory' }, originals: { driver: 'memory' }, renditions: { driver: 'memory' } });
+      });
+      after(async () => service?.close());
+
+      const healthcheck = (): string[] => {
+        const checks = ofKind(runtime(), 'HEALTHCHECK');
+        expect(checks).to.have.length(1);
+        const options = flags(checks[0]!).join(' ');
+        expect(options).to.match(/--interval=\d+s/).and.to.match(/--timeout=\d+s/).and.to.match(/--start-period=\d+s/);
+        const raw = content(checks[0]!);
+        expect(raw, 'HEALTHCHECK ... CMD [...]').to.match(/^CMD \[/);
+        return execForm(raw.slice('CMD '.length).trim());
+      };
+
+      it('asks /healthz with node (slim images have no curl)', () => {
+        const command = healthcheck();
+        expect(command[0]).to.equal('node');
+        expect(command.join(' ')).to.include('/healthz');
+      });
+
+      it('the command exits 0 against a running service and 1 when nothing listens', async () => {
+        const [, ...args] = healthcheck();
+        const port = new URL(service.url).port;
+        const ok = await run(process.execPath, args, { env: { PORT: port }, timeout: 10_000 });
+        expect(ok.stderr).to.equal('');
+        await service.close();
+        const failed = await run(process.execPath, args, { env: { PORT: port }, timeout: 10_000 }).then(
+          () => 0,
+          (error: { code?: number }) => error.code,
+        );
+        expect(failed).to.equal(1);
+      });
+    });
+  });
+});
+
+describe('.dockerignore', () => {
+  const ignore = dockerignore({ ignorecase: false }).add(readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8'));
+
+  it('keeps node_modules, data, .git, dist and local secrets out of the build context', () => {
+    for (const file of ['node_modules/sharp/package.json', 'data/index.sqlite', 'data/originals/x', '.git/HEAD', 'dist/src/infrastructure/main.js', '.env', 'config/.env', 'src/node_modules/x.js', 'npm-debug.log']) {
+      expect(ignore.ignores(file), file).to.equal(true);
+    }
+  });
+
+  it('keeps every file the Dockerfile copies from the build context', () => {
+    const sources = instructions
+      .filter((i) => i.getKeyword() === 'COPY' && !flags(i).some((flag) => flag.startsWith('--from=')))
+      .flatMap((i) => i.getArguments().map((a) => a.getValue()).slice(0, -1));
+    expect(sources).to.include.members(['package.json', 'package-lock.json', 'src', 'config']);
+    for (const source of sources) {
+      const sample = source === 'src' ? 'src/infrastructure/main.ts' : source === 'config' ? 'config/default.json' : source;
+      expect(existsSync(path.join(REPO_ROOT, sample)), sample).to.equal(true);
+      expect(ignore.ignores(sample), `${sample} is needed by the build`).to.equal(false);
+    }
+  });
+});
