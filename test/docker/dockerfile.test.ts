@@ -1,14 +1,16 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import dockerignore from '@balena/dockerignore';
 import { expect } from 'chai';
 import { DockerfileParser, ModifiableInstruction, type Instruction } from 'dockerfile-ast';
 import { validate, ValidationSeverity, type ValidatorSettings } from 'dockerfile-utils';
 import { REPO_ROOT, startTestService, type TestService } from '../support/service-harness.js';
 
 const run = promisify(execFile);
+// CommonJS `module.exports = factory` whose typings declare `export default`: required, so both agree.
+const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as typeof import('@balena/dockerignore').default;
 
 const text = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
 const dockerfile = DockerfileParser.parse(text);
