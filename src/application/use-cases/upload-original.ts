@@ -77,8 +77,10 @@ export class UploadOriginal {
       await this.originals.put(original, input.bytes, `image/${info.format}`);
       await this.index.saveOriginal(original, { replace: this.settings.allowOverwrite });
     } catch (error) {
-      await this.tokens.release(hash);
-      if (error instanceof OriginalExistsError) await this.discardLoser(original);
+      // Undo what this upload did; follow-up failures are logged by the task runner, and the caller
+      // sees the original failure.
+      await this.background.run(`release token for ${input.id}`, () => this.tokens.release(hash));
+      await this.background.run(`discard unreferenced ${input.id}@${original.version.slice(0, 16)}`, () => this.discardUnreferenced(original));
       throw error;
     }
 
@@ -102,8 +104,11 @@ export class UploadOriginal {
     return hash;
   }
 
-  /** A concurrent upload of the same id won the index row: remove our object unless it is the same content. */
-  private async discardLoser(original: OriginalMetadata): Promise<void> {
+  /**
+   * After a failed upload (a concurrent upload won the index row, or the index failed), removes our
+   * object unless the index references that very content.
+   */
+  private async discardUnreferenced(original: OriginalMetadata): Promise<void> {
     const winner = await this.index.findOriginal(original.id);
     if (winner?.version !== original.version) await this.originals.delete(original);
   }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import {
+  IndexUnavailableError,
   OriginalExistsError,
   StoreUnavailableError,
   TokenRejectedError,
@@ -135,6 +136,22 @@ describe('UploadOriginal', () => {
       expect(h.originals.keys()).to.deep.equal([]);
       const { original } = await h.uploadOriginal.execute({ id, token, bytes: jpeg });
       expect(h.originals.keys()).to.deep.equal([originalObjectKey(original)]);
+    });
+
+    it('an index failure after the object was stored removes the object again and releases the token', async () => {
+      const h = createApplicationHarness();
+      const id = uniqueId('up');
+      const token = await tokenFor(h, id);
+      const saveOriginal = h.index.saveOriginal.bind(h.index);
+      h.index.saveOriginal = () => Promise.reject(new IndexUnavailableError('the index went away mid-upload'));
+
+      await expectRejection(h.uploadOriginal.execute({ id, token, bytes: jpeg }), IndexUnavailableError);
+      expect(h.originals.keys(), 'no unreferenced original left behind').to.deep.equal([]);
+      expect((await h.tokens.find(Token.hashOf(token)))?.usedAt).to.equal(undefined);
+
+      h.index.saveOriginal = saveOriginal;
+      await h.uploadOriginal.execute({ id, token, bytes: jpeg });
+      expect((await h.index.findOriginal(id))?.version).to.equal(contentVersionOf(jpeg));
     });
   });
 
