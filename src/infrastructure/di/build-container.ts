@@ -4,6 +4,7 @@ import type { Logger as Pino } from 'pino';
 import type { Config, StorageConfig } from '../config/config-schema.js';
 import { coreModule } from './modules/core.module.js';
 import { filesystemOriginalStoreModule, filesystemRenditionCacheModule } from './modules/filesystem-storage.module.js';
+import { gcsOriginalStoreModule, gcsRenditionCacheModule } from './modules/gcs-storage.module.js';
 import { httpModule } from './modules/http.module.js';
 import { inMemoryIndexModule, inMemoryOriginalStoreModule, inMemoryRenditionCacheModule } from './modules/in-memory.module.js';
 import { s3OriginalStoreModule, s3RenditionCacheModule } from './modules/s3-storage.module.js';
@@ -18,7 +19,7 @@ function originalStoreModule(store: StorageConfig, config: Config): ContainerMod
     case 's3':
       return s3OriginalStoreModule(store);
     case 'gcs':
-      throw new Error('originals.driver "gcs" is not available yet');
+      return gcsOriginalStoreModule(store);
     case 'memory':
       return inMemoryOriginalStoreModule();
   }
@@ -32,7 +33,7 @@ function renditionCacheModule(store: StorageConfig, config: Config): ContainerMo
     case 's3':
       return s3RenditionCacheModule({ ...store, publicBaseUrl, signedUrlTtlSeconds });
     case 'gcs':
-      throw new Error('renditions.driver "gcs" is not available yet');
+      return gcsRenditionCacheModule({ ...store, publicBaseUrl, signedUrlTtlSeconds });
     case 'memory':
       return inMemoryRenditionCacheModule(publicBaseUrl);
   }
