@@ -42,19 +42,41 @@ async function expectJsonError(response: Response, status: number, code?: string
  * The end-to-end suite of the core loop over real HTTP on 127.0.0.1: filesystem stores, the chosen
  * index (SQLite or PostgreSQL) and sharp. Run once per index by the `*.test.ts` files beside it.
  */
-export function describeCoreLoop(label: string, indexOverrides: () => Record<string, unknown> | undefined): void {
+/**
+ * How the suite's stores deliver a cache hit: streamed by the service (`X-Cache: HIT`, 200), or a
+ * redirect to the store itself (presigned URL or public base URL) that a plain HTTP client follows.
+ */
+export type HitDelivery = 'stream' | 'redirect';
+
+/** Fetches a rendition expected to be a cache hit and returns its bytes, checking the delivery. */
+async function fetchHit(base: string, path: string, delivery: HitDelivery): Promise<{ bytes: Buffer; etag: string | null }> {
+  const response = await fetch(`${base}${path}`, { redirect: 'manual' });
+  expect(response.headers.get('x-cache'), path).to.equal('HIT');
+  if (delivery === 'stream') {
+    expect(response.status).to.equal(200);
+    return { bytes: Buffer.from(await response.arrayBuffer()), etag: response.headers.get('etag') };
+  }
+  expect(response.status).to.equal(303);
+  const location = response.headers.get('location') ?? '';
+  expect(location).to.match(/^https?:\/\//);
+  const target = await fetch(location);
+  expect(target.status, `GET ${location}`).to.equal(200);
+  return { bytes: Buffer.from(await target.arrayBuffer()), etag: response.headers.get('etag') };
+}
+
+export function describeCoreLoop(label: string, overrides: () => Record<string, unknown> | undefined, delivery: HitDelivery = 'stream'): void {
   describe(`core loop over HTTP (${label})`, function () {
     this.timeout(60_000);
     let service: TestService;
     let base: string;
 
     before(async function () {
-      const overrides = indexOverrides();
-      if (overrides === undefined) {
+      const settings = overrides();
+      if (settings === undefined) {
         this.skip();
         return;
       }
-      service = await startTestService(overrides);
+      service = await startTestService(settings);
       base = service.url;
     });
     after(async () => service?.close());
@@ -85,11 +107,9 @@ export function describeCoreLoop(label: string, indexOverrides: () => Record<str
       expect([meta.width, meta.height]).to.deep.equal([300, 200]);
 
       await settle(service);
-      const hit = await fetch(`${base}/${id}_300_300.jpg`);
-      expect(hit.status).to.equal(200);
-      expect(hit.headers.get('x-cache')).to.equal('HIT');
-      expect(hit.headers.get('etag')).to.equal(etag);
-      expect(Buffer.from(await hit.arrayBuffer()).equals(missBytes)).to.equal(true);
+      const hit = await fetchHit(base, `/${id}_300_300.jpg`, delivery);
+      expect(hit.etag).to.equal(etag);
+      expect(hit.bytes.equals(missBytes), 'the hit serves the bytes of the miss').to.equal(true);
 
       const notModified = await fetch(`${base}/${id}_300_300.jpg`, { headers: { 'If-None-Match': etag ?? '' } });
       expect(notModified.status).to.equal(304);
@@ -104,9 +124,8 @@ export function describeCoreLoop(label: string, indexOverrides: () => Record<str
       expect(Number(head.headers['content-length'])).to.be.greaterThan(0);
       expect(head.body).to.equal('');
       await settle(service);
-      const get = await fetch(`${base}/${id}_100_0.png`);
-      expect(get.headers.get('x-cache')).to.equal('HIT');
-      expect(get.headers.get('content-length')).to.equal(String(head.headers['content-length']));
+      const hit = await fetchHit(base, `/${id}_100_0.png`, delivery);
+      expect(String(hit.bytes.length)).to.equal(String(head.headers['content-length']));
     });
 
     it('renders every fit and format at the exact size the scaling maths gives', async () => {
