@@ -15,6 +15,28 @@ function packageInfo(): { name: string; version: string } {
 
 const { name, version } = packageInfo();
 
+/** libuv's own default pool size: what file I/O, DNS and crypto get besides the render slots. */
+const IO_THREADS = 4;
+
+/**
+ * Each sharp pipeline holds a libuv pool thread for its whole run, so the pool needs one thread per
+ * render slot plus the default four for file I/O (a cache hit streams from disk through the pool), DNS
+ * and crypto (ADR 0009). libuv reads UV_THREADPOOL_SIZE once, when the pool starts — under ESM that is
+ * before this module runs (the module loader reads files through the pool), so it cannot be set here;
+ * the npm scripts set it, and this only tells the operator when it does not fit render.concurrency.
+ */
+function warnIfThreadPoolTooSmall(renderConcurrency: number, logger: ReturnType<typeof createLogger>): void {
+  // Not configuration of ours: libuv's own variable, read here only to compare it with the config.
+  const poolSize = Number(process.env.UV_THREADPOOL_SIZE ?? IO_THREADS) || IO_THREADS;
+  const wanted = renderConcurrency + IO_THREADS;
+  if (poolSize < wanted) {
+    logger.warn(
+      { uvThreadpoolSize: poolSize, renderConcurrency, wanted },
+      `UV_THREADPOOL_SIZE=${poolSize} is smaller than render.concurrency + ${IO_THREADS}; renders will hold up file I/O. Start with UV_THREADPOOL_SIZE=${wanted}.`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -27,6 +49,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.log.level, serviceName: name, serviceVersion: version });
+  warnIfThreadPoolTooSmall(config.render.concurrency, logger);
   const service = await startService(config, logger);
 
   const shutdown = (signal: string): void => {

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Container } from 'inversify';
 import type { Logger as Pino } from 'pino';
@@ -32,6 +32,19 @@ export async function startService(config: Config, logger: Pino): Promise<Runnin
     const listening = app.listen(config.server.port, config.server.host, () => resolve(listening));
     listening.once('error', reject);
   });
+  let stopping: Promise<void> | undefined;
+  // Once stopping, every answered request closes its connection, so keep-alive clients cannot hold the
+  // server open: `server.close()` only waits for connections, and only closes those idle at that moment.
+  const inFlight = new Set<ServerResponse>();
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    if (stopping !== undefined) res.setHeader('Connection', 'close');
+    res.once('close', () => inFlight.delete(res));
+    res.once('finish', () => {
+      if (stopping !== undefined) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  const tokenPurge = startTokenPurge(container, config, logger);
   // Slow clients must not hold sockets forever; a render is bounded by render.timeoutMs anyway.
   server.requestTimeout = Math.max(30_000, config.render.timeoutMs * 2);
   server.headersTimeout = 20_000;
@@ -41,9 +54,10 @@ export async function startService(config: Config, logger: Pino): Promise<Runnin
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
   logger.info({ url, originals: config.originals.driver, renditions: config.renditions.driver, index: config.index.driver }, 'listening');
 
-  let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      const purgeStopped = tokenPurge.stop();
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdown.timeoutMs).unref());
@@ -55,7 +69,42 @@ export async function startService(config: Config, logger: Pino): Promise<Runnin
         deadline,
       ]);
       server.closeAllConnections();
+      await purgeStopped;
       await container.unbindAllAsync();
     })());
   return { server, container, url, stop };
+}
+
+/**
+ * Expired upload tokens are deleted by a timer, not by the request that happens to notice them. Once per
+ * token lifetime (at least every second, at most every ten minutes) keeps expired rows to about one
+ * lifetime's worth without a query per request. The timer is unref'd: it never keeps the process alive.
+ */
+export function tokenPurgeIntervalMs(ttlSeconds: number): number {
+  return Math.min(600_000, Math.max(1_000, ttlSeconds * 1000));
+}
+
+function startTokenPurge(container: Container, config: Config, logger: Pino): { stop(): Promise<void> } {
+  const tokens = container.get(TOKENS.TokenStore);
+  const clock = container.get(TOKENS.Clock);
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running !== undefined) return;
+    running = tokens
+      .purgeExpired(clock.now())
+      .then(
+        (purged) => {
+          if (purged > 0) logger.debug({ purged }, 'purged expired upload tokens');
+        },
+        (error: unknown) => logger.warn({ err: error }, 'purging expired upload tokens failed; retrying at the next interval'),
+      )
+      .finally(() => (running = undefined));
+  }, tokenPurgeIntervalMs(config.tokens.ttlSeconds));
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
