@@ -43,9 +43,12 @@ RUN apt-get update \
  && ln -s "$(dpkg -L libjemalloc2 | grep '/libjemalloc\.so\.2$')" /usr/local/lib/libjemalloc.so.2 \
  && mkdir -p /data \
  && chown node:node /data
+# Each render holds a libuv pool thread, so the pool needs render.concurrency + 4 threads; 16 fits up
+# to 12 concurrent renders. Set it with RENDER_CONCURRENCY (the service warns when it does not fit).
 ENV NODE_ENV=production \
     DATA_DIR=/data \
-    LD_PRELOAD=/usr/local/lib/libjemalloc.so.2
+    LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 \
+    UV_THREADPOOL_SIZE=16
 COPY package.json ./
 COPY config ./config
 COPY --from=prod-deps /app/node_modules ./node_modules

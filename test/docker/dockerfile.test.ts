@@ -184,11 +184,13 @@ describe('Dockerfile', () => {
       expect(Number(uid)).to.be.greaterThan(0);
     });
 
-    it('sets NODE_ENV=production, DATA_DIR=/data and jemalloc as the allocator (ADR 0013)', () => {
+    it('sets NODE_ENV=production, DATA_DIR=/data, a libuv pool for several renders and jemalloc as the allocator (ADR 0013)', () => {
       const env = runtimeEnv();
       expect(env.get('NODE_ENV')).to.equal('production');
       expect(env.get('DATA_DIR')).to.equal('/data');
       expect(env.get('LD_PRELOAD')).to.match(/libjemalloc\.so\.2$/);
+      // main.ts warns below render.concurrency + 4; libuv reads the variable before any code runs.
+      expect(Number(env.get('UV_THREADPOOL_SIZE'))).to.be.greaterThan(4);
       const runs = ofKind(runtime(), 'RUN').map(content).join('\n');
       expect(runs).to.match(/apt-get install[^&]*\blibjemalloc2\b/);
       expect(runs, 'the preloaded path is created').to.include(`ln -s "$(dpkg -L libjemalloc2 | grep '/libjemalloc\\.so\\.2$')" ${env.get('LD_PRELOAD')}`);

@@ -19,8 +19,11 @@ const COMPOSE_DIR = path.join(REPO_ROOT, 'examples/compose');
 const KUBERNETES_DIR = path.join(REPO_ROOT, 'examples/kubernetes');
 const CONFIG_DIR = path.join(REPO_ROOT, 'config');
 
-/** Every variable the service reads: the config table plus the two that choose config files. */
-const KNOWN_VARIABLES = new Set([...ENVIRONMENT_VARIABLES.map(([name]) => name), 'NODE_ENV', 'CONFIG_DIR']);
+/**
+ * Every variable the service reads: the config table, the two that choose config files, and libuv's
+ * pool size, which main.ts compares with render.concurrency.
+ */
+const KNOWN_VARIABLES = new Set([...ENVIRONMENT_VARIABLES.map(([name]) => name), 'NODE_ENV', 'CONFIG_DIR', 'UV_THREADPOOL_SIZE']);
 
 /** `KEY=value` lines of a dotenv file. */
 function readDotenv(file: string): Env {
@@ -294,6 +297,7 @@ describe('examples/kubernetes', () => {
     expect(asTree(resources.requests, 'requests')).to.include.keys('cpu', 'memory');
     expect(asTree(resources.limits, 'limits')).to.include.keys('memory');
     expect(config().render.concurrency).to.be.at.most(Number(asTree(resources.requests, 'requests').cpu));
+    expect(Number(env().UV_THREADPOOL_SIZE), 'a libuv thread per render plus four').to.be.at.least(config().render.concurrency + 4);
   });
 
   it('the Service selects the pods and targets the named container port', () => {
