@@ -199,7 +199,8 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
       res.locals.cacheOutcome = 'redirect';
       res.setHeader('X-Redirect-Info', parsed.reason);
       res.setHeader('Cache-Control', `public, max-age=${settings.delivery.redirectMaxAge}`);
-      res.redirect(settings.delivery.redirectStatus, parsed.clamped.toUrl());
+      // `baseUrl` is the mount path when an embedding app serves this one under a prefix.
+      res.redirect(settings.delivery.redirectStatus, `${req.baseUrl}${parsed.clamped.toUrl()}`);
       return;
     }
     const request = parsed.request;

@@ -1,0 +1,211 @@
+import { Container, ContainerModule } from 'inversify';
+import type { Express } from 'express';
+import type { Logger as Pino } from 'pino';
+import { InMemoryRenditionLock } from '../adapters/in-memory/in-memory-rendition-lock.js';
+import type { CacheIndex } from '../application/ports/cache-index.js';
+import type { Clock } from '../application/ports/clock.js';
+import type { Logger } from '../application/ports/logger.js';
+import type { OriginalStore } from '../application/ports/original-store.js';
+import type { RandomSource } from '../application/ports/random-source.js';
+import type { RenditionCache } from '../application/ports/rendition-cache.js';
+import type { RenditionLock } from '../application/ports/rendition-lock.js';
+import type { TokenStore } from '../application/ports/token-store.js';
+import type { Transformer } from '../application/ports/transformer.js';
+import type { CheckReadiness } from '../application/use-cases/check-readiness.js';
+import type { DeleteImage } from '../application/use-cases/delete-image.js';
+import type { GetRendition } from '../application/use-cases/get-rendition.js';
+import type { IssueToken } from '../application/use-cases/issue-token.js';
+import type { UploadOriginal } from '../application/use-cases/upload-original.js';
+import { configSchema, type Config, type ConfigInput } from './config/config-schema.js';
+import { ConfigError } from './config/load-config.js';
+import { buildContainer, libvipsThreadsPerRender } from './di/build-container.js';
+import { coreModule } from './di/modules/core.module.js';
+import { sharpTransformerModule } from './di/modules/sharp-transformer.module.js';
+import { TOKENS } from './di/tokens.js';
+import { createLogger } from './logging/create-logger.js';
+
+// The package's main entry point (`live-image-resize`): everything below is public API.
+export { ConfigError, loadConfig, type LoadConfigOptions } from './config/load-config.js';
+export type { Config, ConfigInput } from './config/config-schema.js';
+export type { CacheIndex, RenditionRecord } from '../application/ports/cache-index.js';
+export type { Clock } from '../application/ports/clock.js';
+export type { Logger } from '../application/ports/logger.js';
+export type { OriginalStore } from '../application/ports/original-store.js';
+export type { RandomSource } from '../application/ports/random-source.js';
+export type { RenditionCache, RenditionLocation, StoredObject } from '../application/ports/rendition-cache.js';
+export type { HeldRenditionLock, RenditionLock } from '../application/ports/rendition-lock.js';
+export type { TokenStore } from '../application/ports/token-store.js';
+export type { RenderedImage, Transformer } from '../application/ports/transformer.js';
+export type { CheckReadiness, ComponentStatus, ReadinessReport } from '../application/use-cases/check-readiness.js';
+export type { DeleteImage, DeleteImageInput } from '../application/use-cases/delete-image.js';
+export type { GetRendition, GetRenditionInput, GetRenditionOutput } from '../application/use-cases/get-rendition.js';
+export type { IssueToken, IssueTokenInput, IssueTokenOutput } from '../application/use-cases/issue-token.js';
+export type { UploadOriginal, UploadOriginalInput, UploadOriginalOutput } from '../application/use-cases/upload-original.js';
+export {
+  ApplicationError,
+  IndexUnavailableError,
+  OriginalExistsError,
+  OriginalNotFoundError,
+  OverloadedError,
+  RenderTimeoutError,
+  StoreUnavailableError,
+  TokenRejectedError,
+} from '../application/application-error.js';
+export { DomainError, ImageTooLargeError, InvalidImageIdError, InvalidRequestError, UnsupportedImageError } from '../domain/domain-error.js';
+export { isImageId, parseImageId, type ImageId } from '../domain/image-id.js';
+export { ImageRequest, type ImageRequestFields, type ImageRequestParse } from '../domain/image-request.js';
+export { imageRequestOf, imageUrl, sizes, srcSet, type ImageUrlOptions, type SrcSetOptions, type UrlContext } from '../domain/image-url.js';
+export type { ImageInfo, OriginalKey, OriginalMetadata } from '../domain/original.js';
+export type { Rendition, RenditionSpec } from '../domain/rendition.js';
+export { DEFAULT_LIMITS, type Limits } from '../domain/limits.js';
+/** In-memory adapters (verified fakes: they pass the same contract suites as the real drivers), for tests and throwaway data. */
+export { InMemoryCacheIndex } from '../adapters/in-memory/in-memory-cache-index.js';
+export { InMemoryOriginalStore } from '../adapters/in-memory/in-memory-original-store.js';
+export { InMemoryRenditionCache } from '../adapters/in-memory/in-memory-rendition-cache.js';
+export { InMemoryTokenStore } from '../adapters/in-memory/in-memory-token-store.js';
+export type { OutputFormat } from '../domain/image-format.js';
+
+/** The use cases: the application layer, with no HTTP in it. */
+export interface Application {
+  readonly issueToken: IssueToken;
+  readonly uploadOriginal: UploadOriginal;
+  readonly getRendition: GetRendition;
+  readonly deleteImage: DeleteImage;
+  readonly checkReadiness: CheckReadiness;
+  /**
+   * Resolves once the background work started so far has finished: a rendition answered by
+   * `getRendition` is stored in the cache and recorded in the index only after it has been returned.
+   */
+  drain(): Promise<void>;
+}
+
+/** Your own implementations of the ports; the ones left out are built in. */
+export interface ApplicationAdapters {
+  readonly originals: OriginalStore;
+  readonly renditions: RenditionCache;
+  readonly index: CacheIndex;
+  readonly tokens: TokenStore;
+  /** Default: the built-in sharp transformer, configured from `render.*` and `limits.*`. */
+  readonly transformer?: Transformer;
+  /** Default: single flight within this process only. Share one across processes that share the index. */
+  readonly lock?: RenditionLock;
+  /** Default: the system clock. */
+  readonly clock?: Clock;
+  /** Default: `node:crypto` random bytes. */
+  readonly random?: RandomSource;
+  /** Where background failures are reported. Default: ECS JSON lines on stdout at `log.level`. */
+  readonly logger?: Logger;
+}
+
+/** The application layer plus the HTTP adapter and the built-in drivers, as the standalone service runs them. */
+export interface ImageService extends Application {
+  readonly config: Config;
+  /**
+   * Every route of the service (SPEC §2–§6) as an express app. Mount it under a prefix of your own
+   * app (`yourApp.use('/images', service.app)`) or listen with it directly.
+   */
+  readonly app: Express;
+  /** Runs the start-up tasks (schema migrations); call it once before serving. Idempotent. */
+  start(): Promise<void>;
+  /** Finishes background stores, then closes database pools and clients. Close your HTTP server first. */
+  close(): Promise<void>;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Validates a configuration object with the service's own schema (the keys of docs/configuration.md,
+ * defaults filled in) and returns it frozen. Unlike `loadConfig`, reads no files and no environment.
+ * Throws `ConfigError` listing every problem by key.
+ */
+export function parseConfig(input: ConfigInput = {}): Config {
+  const result = configSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  return deepFreeze(result.data);
+}
+
+function defaultLogger(config: Config): Pino {
+  return createLogger({ level: config.log.level, serviceName: 'live-image-resize', serviceVersion: 'embedded' });
+}
+
+function useCasesOf(container: Container): Application {
+  const background = container.get(TOKENS.BackgroundTasks);
+  return {
+    issueToken: container.get(TOKENS.IssueToken),
+    uploadOriginal: container.get(TOKENS.UploadOriginal),
+    getRendition: container.get(TOKENS.GetRendition),
+    deleteImage: container.get(TOKENS.DeleteImage),
+    checkReadiness: container.get(TOKENS.CheckReadiness),
+    drain: () => background.drain(),
+  };
+}
+
+/**
+ * Builds the application layer (the use cases) on your own adapters — no HTTP, no express, no
+ * database of ours. `config` takes the same keys as the service (only `limits`, `render`,
+ * `formats`, `tokens`, `uploads` and `log` matter here); it is validated the same way.
+ */
+export function createApplication(adapters: ApplicationAdapters, config: ConfigInput = {}): Application {
+  const settings = parseConfig(config);
+  const container = new Container({ defaultScope: 'Singleton' });
+  container.load(
+    coreModule(settings, defaultLogger(settings)),
+    new ContainerModule(({ bind }) => {
+      bind(TOKENS.OriginalStore).toConstantValue(adapters.originals);
+      bind(TOKENS.RenditionCache).toConstantValue(adapters.renditions);
+      bind(TOKENS.CacheIndex).toConstantValue(adapters.index);
+      bind(TOKENS.TokenStore).toConstantValue(adapters.tokens);
+      bind(TOKENS.RenditionLock).toConstantValue(adapters.lock ?? new InMemoryRenditionLock());
+    }),
+  );
+  if (adapters.transformer === undefined) {
+    container.load(
+      sharpTransformerModule({
+        maxInputPixels: settings.limits.maxInputPixels,
+        timeoutMs: settings.render.timeoutMs,
+        avifEffort: settings.render.avifEffort,
+        concurrency: libvipsThreadsPerRender(settings.render.concurrency),
+      }),
+    );
+  } else {
+    container.bind(TOKENS.Transformer).toConstantValue(adapters.transformer);
+  }
+  if (adapters.clock !== undefined) container.rebind(TOKENS.Clock).toConstantValue(adapters.clock);
+  if (adapters.random !== undefined) container.rebind(TOKENS.RandomSource).toConstantValue(adapters.random);
+  if (adapters.logger !== undefined) container.rebind(TOKENS.Logger).toConstantValue(adapters.logger);
+  return useCasesOf(container);
+}
+
+/**
+ * Builds the whole service from a configuration object (validated like `config/default.json`;
+ * drivers chosen by `originals.driver`, `renditions.driver`, `index.driver`) without listening:
+ * the use cases, an express app to mount, and its lifecycle.
+ */
+export function createImageService(config: ConfigInput = {}, options: { readonly logger?: Pino } = {}): ImageService {
+  const settings = parseConfig(config);
+  const container = buildContainer(settings, options.logger ?? defaultLogger(settings));
+  let started: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
+  const application = useCasesOf(container);
+  return {
+    ...application,
+    config: settings,
+    app: container.get(TOKENS.HttpApp),
+    start: () =>
+      (started ??= (async () => {
+        if (!container.isBound(TOKENS.StartupTasks)) return;
+        for (const task of container.getAll(TOKENS.StartupTasks)) await task.run();
+      })()),
+    close: () =>
+      (closed ??= (async () => {
+        await application.drain();
+        await container.unbindAllAsync();
+      })()),
+  };
+}
