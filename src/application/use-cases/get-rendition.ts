@@ -3,6 +3,7 @@ import type { ImageRequest } from '../../domain/image-request.js';
 import type { Limits } from '../../domain/limits.js';
 import type { OriginalMetadata } from '../../domain/original.js';
 import { Rendition, resolveSpec, type RenderDefaults } from '../../domain/rendition.js';
+import { computeGeometry } from '../../domain/scaling.js';
 import { OriginalNotFoundError } from '../application-error.js';
 import type { BackgroundTasks } from '../background-tasks.js';
 import type { RenderGate } from '../render-gate.js';
@@ -215,8 +216,9 @@ export class GetRendition {
   ): { format: OutputFormat; negotiated: boolean } {
     const negotiable = request.format === 'jpeg' || request.format === 'png';
     if (!negotiable || !(request.autoFormat || this.settings.negotiate)) return { format: request.format, negotiated: false };
-    const box = request.box();
-    const pixels = (box.width || original.width) * (box.height || original.height);
+    // The output's real size: a `0` side follows the aspect ratio, it does not take the original's full side.
+    const { output } = computeGeometry(original, request.box(), request.fit, this.settings.limits, this.settings.defaults.allowUpscale);
+    const pixels = output.width * output.height;
     if (accepts.has('avif') && pixels <= this.settings.avifMaxPixels) return { format: 'avif', negotiated: true };
     if (accepts.has('webp')) return { format: 'webp', negotiated: true };
     return { format: request.format, negotiated: true };
