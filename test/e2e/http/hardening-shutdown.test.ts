@@ -1,0 +1,89 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import knex from 'knex';
+import { startChildService, type ChildService } from '../../support/child-service.js';
+import { uploadOriginal } from '../../support/service-harness.js';
+import { photo } from './core-loop.suite.js';
+
+interface Answer {
+  readonly status: number;
+  readonly cache: string | undefined;
+  readonly bytes: number;
+}
+
+/** A GET on a connection of its own (no keep-alive pool), resolved with the complete answer. */
+function get(base: string, pathname: string): Promise<Answer> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path: pathname, agent: false }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, cache: res.headers['x-cache'] as string | undefined, bytes }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('graceful shutdown (SIGTERM on the real process)', function () {
+  this.timeout(90_000);
+  let dataDir: string;
+  let service: ChildService | undefined;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lir-shutdown-'));
+  });
+  afterEach(async () => {
+    if (service !== undefined && service.process.exitCode === null && service.process.signalCode === null) await service.kill();
+    service = undefined;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('finishes in-flight requests and their background stores, then exits 0 with every rendition stored and indexed', async () => {
+    // One render at a time, so most of the burst is still queued or rendering when SIGTERM arrives.
+    service = await startChildService({ env: { DATA_DIR: dataDir, RENDER_CONCURRENCY: '1', RENDER_QUEUE_LIMIT: '64' } });
+    const id = 'shutdown_burst';
+    await uploadOriginal(service.url, id, await photo(1600, 1200));
+
+    const widths = Array.from({ length: 12 }, (_, n) => 200 + n * 20);
+    const burst = widths.map((width) => get(service!.url, `/${id}_${width}_0.webp`));
+    // Every request of the burst was sent together; once the first answer is back the others have
+    // long been accepted and are waiting for the (single) render slot.
+    await Promise.race(burst);
+    const signalled = service.stop('SIGTERM');
+
+    const answers = await Promise.all(burst);
+    expect(answers.map((a) => a.status)).to.deep.equal(widths.map(() => 200));
+    expect(answers.every((a) => a.cache === 'MISS' && a.bytes > 0)).to.equal(true);
+    expect(await signalled, service.stderr()).to.equal(0);
+    expect(service.logs.some((line) => line.message === 'stopped')).to.equal(true);
+
+    const db = knex({ client: 'better-sqlite3', connection: { filename: path.join(dataDir, 'index.sqlite') }, useNullAsDefault: true });
+    try {
+      const rows: Array<{ key: string; width: number; bytes: number | string }> = await db('renditions').select('key', 'width', 'bytes').where({ original_id: id });
+      expect(rows.map((row) => row.width).sort((a, b) => a - b)).to.deep.equal(widths);
+      for (const row of rows) {
+        const file = path.join(dataDir, 'renditions', row.key);
+        expect(existsSync(file), `object for ${row.key}`).to.equal(true);
+        expect(statSync(file).size).to.equal(Number(row.bytes));
+      }
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('stops at once when idle, even with a keep-alive connection open', async () => {
+    service = await startChildService({ env: { DATA_DIR: dataDir } });
+    const response = await fetch(`${service.url}/healthz`);
+    expect(response.status).to.equal(200);
+    await response.arrayBuffer();
+    const started = Date.now();
+    expect(await service.stop('SIGTERM')).to.equal(0);
+    // The default shutdown.timeoutMs is 25 s: an idle keep-alive socket must not make us wait for it.
+    expect(Date.now() - started).to.be.below(10_000);
+  });
+});
