@@ -76,7 +76,7 @@ export async function startChildService(options: ChildServiceOptions): Promise<C
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)));
 
-  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  const timeoutMs = options.startTimeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
   const failure = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the service did not answer /healthz within ${timeoutMs} ms`)), timeoutMs);
