@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import { TOKENS } from '../../../src/infrastructure/di/tokens.js';
+import { tokenPurgeIntervalMs } from '../../../src/infrastructure/service.js';
+import { Token } from '../../../src/domain/token.js';
+import { startTestService, tokenFor, type TestService } from '../../support/service-harness.js';
+import { photo } from './core-loop.suite.js';
+
+const SECRET = 'a-shared-secret-of-some-length';
+const ALLOWED = '10.1.2.3';
+const DISALLOWED = '192.0.2.7';
+
+interface Call {
+  readonly method?: 'POST' | 'DELETE';
+  readonly path?: string;
+  readonly forwardedFor?: string;
+  readonly authorization?: string;
+}
+
+async function call(base: string, { method = 'POST', path = '/token', forwardedFor, authorization }: Call): Promise<{ status: number; code?: string }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (forwardedFor !== undefined) headers['x-forwarded-for'] = forwardedFor;
+  if (authorization !== undefined) headers.authorization = authorization;
+  const response = await fetch(`${base}${path}`, { method, headers, body: method === 'POST' ? JSON.stringify({ id: 'guarded' }) : undefined });
+  const text = await response.text();
+  if (response.status < 400) return { status: response.status };
+  expect(response.headers.get('content-type')).to.match(/^application\/json/);
+  return { status: response.status, code: (JSON.parse(text) as { error: { code: string } }).error.code };
+}
+
+describe('token endpoint guard (SPEC §5.1, §5.4)', function () {
+  this.timeout(30_000);
+
+  describe('behind a trusted proxy (127.0.0.1), allowing 10.1.0.0/16 with a shared secret', () => {
+    let service: TestService;
+    const bearer = `Bearer ${SECRET}`;
+
+    before(async () => {
+      service = await startTestService({
+        server: { host: '127.0.0.1', port: 0, trustedProxies: ['127.0.0.1/32', '::1/128'] },
+        tokens: { allowFrom: ['10.1.0.0/16'], secret: SECRET },
+      });
+    });
+    after(async () => service?.close());
+
+    it('issues a token to an allowed client address forwarded by the proxy, with the secret', async () => {
+      expect(await call(service.url, { forwardedFor: ALLOWED, authorization: bearer })).to.deep.equal({ status: 200 });
+    });
+
+    it('answers 403 to a disallowed client address forwarded by the proxy', async () => {
+      expect(await call(service.url, { forwardedFor: DISALLOWED, authorization: bearer })).to.deep.equal({ status: 403, code: 'FORBIDDEN' });
+    });
+
+    it('believes only the hop the proxy added, not an allowed address the client put in front', async () => {
+      expect(await call(service.url, { forwardedFor: `${ALLOWED}, ${DISALLOWED}`, authorization: bearer })).to.deep.equal({ status: 403, code: 'FORBIDDEN' });
+    });
+
+    it('answers 401 without the Bearer secret, with a wrong one, and with a prefix of it', async () => {
+      for (const authorization of [undefined, 'Bearer wrong-secret-wrong-secret', `Bearer ${SECRET.slice(0, -1)}`, SECRET, `Basic ${SECRET}`]) {
+        expect(await call(service.url, { forwardedFor: ALLOWED, authorization }), String(authorization)).to.deep.equal({ status: 401, code: 'UNAUTHORIZED' });
+      }
+    });
+
+    it('puts DELETE /{id} behind the same guard', async () => {
+      const id = 'guarded_delete';
+      const issued = await fetch(`${service.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ALLOWED, authorization: bearer },
+        body: JSON.stringify({ id }),
+      });
+      const form = new FormData();
+      form.set('image', new Blob([await photo(80, 60)]), 'image.jpg');
+      const uploaded = await fetch(`${service.url}/${id}`, { method: 'POST', headers: { 'X-Token': ((await issued.json()) as { token: string }).token }, body: form });
+      expect(uploaded.status).to.equal(201);
+
+      expect(await call(service.url, { method: 'DELETE', path: `/${id}`, forwardedFor: DISALLOWED, authorization: bearer })).to.deep.equal({ status: 403, code: 'FORBIDDEN' });
+      expect(await call(service.url, { method: 'DELETE', path: `/${id}`, forwardedFor: ALLOWED })).to.deep.equal({ status: 401, code: 'UNAUTHORIZED' });
+      expect((await fetch(`${service.url}/${id}_40_0.jpg`)).status, 'still there after refused deletes').to.equal(200);
+
+      expect(await call(service.url, { method: 'DELETE', path: `/${id}`, forwardedFor: ALLOWED, authorization: bearer })).to.deep.equal({ status: 204 });
+      expect((await fetch(`${service.url}/${id}_40_0.jpg`)).status).to.equal(404);
+    });
+  });
+
+  describe('without trusted proxies', () => {
+    let service: TestService;
+
+    before(async () => {
+      service = await startTestService({ tokens: { allowFrom: ['10.1.0.0/16'] } });
+    });
+    after(async () => service?.close());
+
+    it('ignores X-Forwarded-For from an untrusted peer: an allowed forwarded address does not let loopback in', async () => {
+      expect(await call(service.url, { forwardedFor: ALLOWED })).to.deep.equal({ status: 403, code: 'FORBIDDEN' });
+    });
+  });
+
+  describe('with the default allow-list (loopback only)', () => {
+    let service: TestService;
+
+    before(async () => {
+      service = await startTestService();
+    });
+    after(async () => service?.close());
+
+    it('ignores X-Forwarded-For from an untrusted peer: a disallowed forwarded address does not lock loopback out', async () => {
+      expect(await call(service.url, { forwardedFor: DISALLOWED })).to.deep.equal({ status: 200 });
+      // Past the guard: the id simply does not exist.
+      expect(await call(service.url, { method: 'DELETE', path: '/nothing_here', forwardedFor: DISALLOWED })).to.deep.equal({ status: 404, code: 'NOT_FOUND' });
+    });
+  });
+});
+
+describe('expired upload tokens', function () {
+  this.timeout(30_000);
+
+  it('are purged by a timer, without any request paying for it', async () => {
+    const service = await startTestService({ tokens: { ttlSeconds: 1 } });
+    try {
+      expect(tokenPurgeIntervalMs(1)).to.equal(1000);
+      const value = await tokenFor(service.url, 'soon_expired');
+      const store = service.container.get(TOKENS.TokenStore);
+      const hash = Token.hashOf(value);
+      expect(await store.find(hash)).to.not.equal(undefined);
+      // No HTTP request from here on: only the timer can delete the row (expiry 1 s, interval 1 s).
+      let found: Token | undefined;
+      for (let waited = 0; waited < 10_000; waited += 100) {
+        found = await store.find(hash);
+        if (found === undefined) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(found, 'the expired token is still stored').to.equal(undefined);
+    } finally {
+      await service.close();
+    }
+  });
+});
