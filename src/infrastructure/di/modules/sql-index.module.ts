@@ -20,7 +20,21 @@ export function sqlIndexModule(settings:
   return new ContainerModule(({ bind }) => {
     // Knex connects lazily, so building it here is synchronous and opens no connection yet.
     bind(TOKENS.Knex)
-      .toResolvedValue(() => createKnexClient(config))
+      .toResolvedValue(
+        (root) => {
+          // knex reports pool trouble ("Acquire connection error") on the console unless given a logger.
+          const log = root.child({ component: 'knex' });
+          return createKnexClient(config, {
+            log: {
+              warn: (message: unknown) => log.warn(String(message)),
+              error: (message: unknown) => log.error(String(message)),
+              debug: (message: unknown) => log.debug(String(message)),
+              deprecate: (method: string, alternative: string) => log.warn(`${method} is deprecated, use ${alternative}`),
+            },
+          });
+        },
+        [TOKENS.RootLogger],
+      )
       .onDeactivation((knex) => knex.destroy());
     bind(TOKENS.CacheIndex).toResolvedValue((knex) => new SqlCacheIndex(knex), [TOKENS.Knex]);
     bind(TOKENS.TokenStore).toResolvedValue((knex) => new SqlTokenStore(knex), [TOKENS.Knex]);
