@@ -4,7 +4,7 @@ import type { Limits } from '../../domain/limits.js';
 import type { OriginalMetadata } from '../../domain/original.js';
 import { Rendition, resolveSpec, type RenderDefaults } from '../../domain/rendition.js';
 import { computeGeometry } from '../../domain/scaling.js';
-import { OriginalNotFoundError } from '../application-error.js';
+import { OriginalNotFoundError, StoreUnavailableError } from '../application-error.js';
 import type { BackgroundTasks } from '../background-tasks.js';
 import type { RenderGate } from '../render-gate.js';
 import type { CacheIndex } from '../ports/cache-index.js';
@@ -98,7 +98,16 @@ export class GetRendition {
     }
 
     if ((await this.index.findRendition(rendition.key)) !== undefined) {
-      const cached = await this.fromCache(rendition, input.delivery, answer);
+      let cached: GetRenditionOutput | undefined;
+      try {
+        cached = await this.fromCache(rendition, input.delivery, answer);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        // The rendition cache is down but the original and the transformer may not be: the client still gets
+        // its image. Not stored again (its row and object exist), and not shared: a degraded path only.
+        this.logger.warn('rendition cache unavailable; rendering instead', { key: rendition.key, err: error });
+        return { kind: 'rendered', ...answer, image: await this.render(original, rendition), coalesced: false };
+      }
       if (cached !== undefined) return cached;
     }
 
