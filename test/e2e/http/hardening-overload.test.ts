@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import type { ImageId } from '../../../src/domain/image-id.js';
+import { TOKENS } from '../../../src/infrastructure/di/tokens.js';
+import { settle, startTestService, uploadOriginal, type TestService } from '../../support/service-harness.js';
+import { photo } from './core-loop.suite.js';
+
+/** A sample's value from the Prometheus text, e.g. `lir_render_queue_depth`. */
+async function gauge(base: string, name: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  if (line === undefined) throw new Error(`no ${name} in /metrics`);
+  return Number(line.slice(name.length + 1));
+}
+
+async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (let waited = 0; waited < 20_000; waited += 10) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('overload: render slots, queue limit and time limit (SPEC §6 "Load")', function () {
+  this.timeout(90_000);
+
+  describe('one render slot, one queue place', () => {
+    let service: TestService;
+    const id = 'overload';
+
+    before(async () => {
+      service = await startTestService({ render: { concurrency: 1, queueLimit: 1 } });
+      await uploadOriginal(service.url, id, await photo(2400, 1600));
+      expect((await fetch(`${service.url}/${id}_64_0.jpg`)).status).to.equal(200);
+      await settle(service);
+    });
+    after(async () => service?.close());
+
+    it('answers 503 with Retry-After and a JSON error beyond the queue, and serves cache hits while the slots are full', async () => {
+      // Slow, distinct misses: AVIF encodes of a large box.
+      const burst = [0, 1, 2, 3, 4, 5].map(async (n) => {
+        const response = await fetch(`${service.url}/${id}_${1600 + n * 8}_0.avif`);
+        return { status: response.status, retryAfter: response.headers.get('retry-after'), type: response.headers.get('content-type'), body: await response.text() };
+      });
+      await until(async () => (await gauge(service.url, 'lir_renders_in_flight')) === 1 && (await gauge(service.url, 'lir_render_queue_depth')) === 1, 'a full gate');
+
+      const hit = await fetch(`${service.url}/${id}_64_0.jpg`);
+      expect(hit.status).to.equal(200);
+      expect(hit.headers.get('x-cache')).to.equal('HIT');
+      await hit.arrayBuffer();
+      expect(await gauge(service.url, 'lir_renders_in_flight'), 'the gate was still full while the hit was answered').to.equal(1);
+
+      const answers = await Promise.all(burst);
+      const refused = answers.filter((a) => a.status === 503);
+      expect(answers.every((a) => a.status === 200 || a.status === 503), JSON.stringify(answers.map((a) => a.status))).to.equal(true);
+      expect(answers.filter((a) => a.status === 200).length).to.be.at.least(2);
+      expect(refused.length).to.be.at.least(1);
+      for (const answer of refused) {
+        expect(Number(answer.retryAfter)).to.be.greaterThan(0);
+        expect(answer.type).to.match(/^application\/json/);
+        expect(JSON.parse(answer.body)).to.have.nested.property('error.code', 'OVERLOADED');
+      }
+      expect(await gauge(service.url, 'lir_renders_in_flight')).to.equal(0);
+    });
+  });
+
+  describe('a render time limit of one second', () => {
+    let service: TestService;
+    const id = 'too_slow';
+
+    before(async () => {
+      service = await startTestService({ render: { concurrency: 1, queueLimit: 4, timeoutMs: 1000 } });
+      await uploadOriginal(service.url, id, await photo(800, 600));
+    });
+    after(async () => service?.close());
+
+    it('answers 504 with a JSON error for a render past the limit, gives the slot back, and stores nothing', async () => {
+      const response = await fetch(`${service.url}/${id}_4096_4096.avif?fit=crop`);
+      expect(response.status).to.equal(504);
+      expect(response.headers.get('content-type')).to.match(/^application\/json/);
+      expect(await response.json()).to.have.nested.property('error.code', 'RENDER_TIMEOUT');
+      expect(await gauge(service.url, 'lir_renders_in_flight')).to.equal(0);
+      await settle(service);
+      expect(await service.container.get(TOKENS.CacheIndex).listRenditions(id as ImageId)).to.deep.equal([]);
+      const small = await fetch(`${service.url}/${id}_32_0.png`);
+      expect(small.status).to.equal(200);
+      expect(small.headers.get('x-cache')).to.equal('MISS');
+    });
+  });
+});
