@@ -8,8 +8,10 @@ import { REPO_ROOT } from '../support/service-harness.js';
  */
 export interface RunningExample {
   readonly child: ChildProcessWithoutNullStreams;
-  /** Every stdout line parsed as JSON, as they arrive. */
+  /** The stdout lines that are JSON objects, parsed, as they arrive. */
   readonly lines: Array<Record<string, unknown>>;
+  /** Everything written to stdout so far. */
+  readonly stdout: () => string;
   /** Waits for a stdout line matching `predicate`; rejects if the process ends first. */
   waitFor(predicate: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
   /** Resolves with the exit code and stderr once the process has ended. */
@@ -24,14 +26,16 @@ export function runExample(file: string, args: readonly string[] = []): RunningE
   const lines: Array<Record<string, unknown>> = [];
   const listeners = new Set<() => void>();
   let stdout = '';
+  let all = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    all += chunk;
     stdout += chunk;
     let newline: number;
     while ((newline = stdout.indexOf('\n')) >= 0) {
       const line = stdout.slice(0, newline).trim();
       stdout = stdout.slice(newline + 1);
-      if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
     }
     for (const listener of listeners) listener();
   });
@@ -40,6 +44,7 @@ export function runExample(file: string, args: readonly string[] = []): RunningE
   return {
     child,
     lines,
+    stdout: () => all,
     exited,
     waitFor(predicate) {
       return new Promise((resolve, reject) => {
