@@ -77,9 +77,10 @@ const LOCK_RETRY_DELAY_MS = 500;
 
 function isMigrationRace(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { name, code } = error as { name?: unknown; code?: unknown };
-  // 23505/42P07: two processes creating knex's bookkeeping tables at the same moment.
-  return name === 'MigrationLocked' || code === '23505' || code === '42P07';
+  const { name, code, message } = error as { name?: unknown; code?: unknown; message?: unknown };
+  // 23505/42P07: two processes creating knex's bookkeeping tables at the same moment. knex wraps a lost lock in
+  // its LockError ('MigrationLocked') on one path but lets the plain Error through on another, so match its text.
+  return name === 'MigrationLocked' || message === 'Migration table is already locked' || code === '23505' || code === '42P07';
 }
 
 /**
