@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { Container, type ContainerModule } from 'inversify';
+import { CachingCacheIndex } from '../../adapters/in-memory/caching-cache-index.js';
 import type { Logger as Pino } from 'pino';
 import type { Config, StorageConfig } from '../config/config-schema.js';
 import { coreModule } from './modules/core.module.js';
@@ -11,6 +12,7 @@ import { s3OriginalStoreModule, s3RenditionCacheModule } from './modules/s3-stor
 import { prometheusMetricsModule } from './modules/prometheus-metrics.module.js';
 import { sharpTransformerModule } from './modules/sharp-transformer.module.js';
 import { sqlIndexModule } from './modules/sql-index.module.js';
+import { TOKENS } from './tokens.js';
 
 function originalStoreModule(store: StorageConfig, config: Config): ContainerModule {
   switch (store.driver) {
@@ -59,6 +61,9 @@ export function libvipsThreadsPerRender(renderConcurrency: number): number {
   return Math.max(1, Math.floor(os.availableParallelism() / renderConcurrency));
 }
 
+/** A second is a short staleness for another replica's re-upload, and already saves most index reads of a busy original. */
+const ORIGINALS_IN_MEMORY = { ttlMs: 1000, maxEntries: 10_000 } as const;
+
 /**
  * The composition root: loads the core module plus exactly one module per port, chosen by the
  * validated config's `driver` discriminators, so only the chosen drivers' SDKs are constructed.
@@ -79,5 +84,9 @@ export function buildContainer(config: Config, rootLogger: Pino): Container {
     prometheusMetricsModule(),
     httpModule(config),
   );
+  if (config.index.driver !== 'memory') {
+    // Every image request looks its original up; most of them can be answered from memory (ADR 0012).
+    container.onActivation(TOKENS.CacheIndex, (context, index) => new CachingCacheIndex(index, context.get(TOKENS.Clock), ORIGINALS_IN_MEMORY));
+  }
   return container;
 }
