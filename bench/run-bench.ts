@@ -5,8 +5,9 @@
  * taken within one repetition (runs seconds apart) and the report shows the median of those ratios.
  *
  * Environment: BENCH_SECONDS (per run, default 5), BENCH_REPS (default 3), BENCH_ONLY (comma list of
- * scenario ids), BENCH_SERVICE_ENV ("K=V K=V" added to the service's environment), BENCH_OUT (report
- * file; default docs/benchmarks.md for a full run, none for a partial one).
+ * scenario ids: cold-jpeg, cold-webp, exif, big, hits, coalesce, bomb), BENCH_SERVICE_ENV ("K=V K=V" added
+ * to the service's environment), BENCH_SERVICE_ENTRY (another build's main.js, to compare builds), BENCH_OUT
+ * (report file; default docs/benchmarks.md for a full run, none for a partial one).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -156,12 +157,12 @@ async function coldScenario(
     const byTarget = new Map<string, LoadResult>();
     for (const target of order) {
       if (measurePeak) target.server.resetPeak();
-      const result = await load({ base: target.server.base, connections, seconds: SECONDS, path: pathFor(target), inspect: true });
+      const result = await load({ base: target.server.base, connections, seconds: SECONDS, path: pathFor(target), inspect: true, cpuSeconds: target.server.cpuSeconds });
       if (measurePeak) peaks[target.label]!.push(target.server.memory().peakMiB);
       byTarget.set(target.label, result);
       results[target.label]!.push(result);
       log(
-        `  rep ${rep + 1} ${target.label.padEnd(10)} ${result.rps.toFixed(1).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms` +
+        `  rep ${rep + 1} ${target.label.padEnd(10)} ${result.rps.toFixed(1).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  cpu ${result.cpuMsPerResponse.toFixed(1)} ms/resp` +
           `  statuses ${JSON.stringify(result.statuses)} x-cache ${JSON.stringify(result.xCache)}` +
           (measurePeak ? `  peak RSS ${peaks[target.label]!.at(-1)!.toFixed(0)} MiB` : ''),
       );
@@ -200,8 +201,8 @@ async function hitScenario(scenario: string, service: ChildServer, urlPath: stri
   const first = await waitForHit(service.base, urlPath);
   log(`\n## ${scenario}, c=${connections}: ${urlPath} answers ${first.status} X-Cache ${first.headers.get('x-cache')}`);
   const pair = [
-    { label: 'service', base: service.base, path: urlPath },
-    { label: 'floor', base: floor.base, path: '/' },
+    { label: 'service', base: service.base, path: urlPath, cpuSeconds: service.cpuSeconds },
+    { label: 'floor', base: floor.base, path: '/', cpuSeconds: floor.cpuSeconds },
   ];
   for (const p of pair) await load({ base: p.base, connections, seconds: 1, path: p.path });
   const row: HitRow = { scenario, service: [], floor: [], ratios: [], check: '' };
@@ -210,8 +211,8 @@ async function hitScenario(scenario: string, service: ChildServer, urlPath: stri
     const got: Record<string, LoadResult> = {};
     for (const p of order) {
       await sleep(PAUSE_MS);
-      got[p.label] = await load({ base: p.base, connections, seconds: SECONDS, path: p.path });
-      log(`  rep ${rep + 1} ${p.label.padEnd(8)} ${got[p.label]!.rps.toFixed(0).padStart(7)} req/s  p50 ${got[p.label]!.p50} ms  p99 ${got[p.label]!.p99} ms  ${JSON.stringify(got[p.label]!.statuses)}`);
+      got[p.label] = await load({ base: p.base, connections, seconds: SECONDS, path: p.path, cpuSeconds: p.cpuSeconds });
+      log(`  rep ${rep + 1} ${p.label.padEnd(8)} ${got[p.label]!.rps.toFixed(0).padStart(7)} req/s  p50 ${got[p.label]!.p50} ms  p99 ${got[p.label]!.p99} ms  cpu ${got[p.label]!.cpuMsPerResponse.toFixed(2)} ms/resp  ${JSON.stringify(got[p.label]!.statuses)}`);
     }
     row.service.push(got.service!);
     row.floor.push(got.floor!);
@@ -320,17 +321,18 @@ function report(elapsedSeconds: number): string {
     'Every number is a median over repetitions; every ratio is the median of per-repetition ratios, each taken from',
     `runs seconds apart (targets alternate A B C, C B A, …). ${SECONDS} s per run, ${REPS} repetitions, ${PAUSE_MS / 1000} s pause between runs,`,
     '1 s warm-up per target before each scenario. Throughput counts completed responses per second; latency is autocannon\'s',
-    '(p50/p99, ms). Higher ratio = the service is faster.',
+    '(p50/p99, ms). CPU ms/resp is the server process\'s user+system CPU time (all threads, from /proc/<pid>/stat) per',
+    'response: it is far less disturbed by other load on the machine than throughput. Higher ratio = the service is faster.',
     '',
     '## Cold renders (every request a new box: true misses)',
     '',
-    '| scenario | c | service req/s (p50/p99 ms) | raw sharp req/s | IPX req/s | service ÷ raw sharp | service ÷ IPX | target | met |',
+    '| scenario | c | service req/s (p50/p99 ms; CPU ms/resp) | raw sharp | IPX | service ÷ raw sharp | service ÷ IPX | target | met |',
     '|---|---|---|---|---|---|---|---|---|',
   );
   for (const row of rows) {
     const cell = (label: string): string => {
       const results = row.results[label] ?? [];
-      return `${fmt(median(results.map((r) => r.rps)))} (${fmt(median(results.map((r) => r.p50)), 0)}/${fmt(median(results.map((r) => r.p99)), 0)})`;
+      return `${fmt(median(results.map((r) => r.rps)))} (${fmt(median(results.map((r) => r.p50)), 0)}/${fmt(median(results.map((r) => r.p99)), 0)}; ${fmt(median(results.map((r) => r.cpuMsPerResponse)), 0)})`;
     };
     const raw = median(row.ratios.raw ?? []);
     const ipx = median(row.ratios.IPX ?? []);
@@ -361,10 +363,10 @@ function report(elapsedSeconds: number): string {
     );
   }
   lines.push('', '## Cache hits (one stored rendition requested over and over)', '');
-  lines.push('| scenario | c | service req/s (p50/p99 ms) | bare Node req/s (p50/p99 ms) | service ÷ bare | target | met |', '|---|---|---|---|---|---|---|');
+  lines.push('| scenario | c | service req/s (p50/p99 ms; CPU ms/resp) | bare Node, same | service ÷ bare | target | met |', '|---|---|---|---|---|---|---|');
   for (const row of hitRows) {
     const cell = (results: LoadResult[]): string =>
-      `${fmt(median(results.map((r) => r.rps)), 0)} (${fmt(median(results.map((r) => r.p50)), 0)}/${fmt(median(results.map((r) => r.p99)), 0)})`;
+      `${fmt(median(results.map((r) => r.rps)), 0)} (${fmt(median(results.map((r) => r.p50)), 0)}/${fmt(median(results.map((r) => r.p99)), 0)}; ${fmt(median(results.map((r) => r.cpuMsPerResponse)), 2)})`;
     const ratio = median(row.ratios);
     lines.push(`| ${row.scenario} | 16 | ${cell(row.service)} | ${cell(row.floor)} | ${fmt(ratio, 2)} | ≥ 0.5 × bare | ${ratio >= 0.5 ? 'yes' : 'no'} |`);
   }
@@ -411,7 +413,7 @@ async function main(): Promise<void> {
     mkdirSync(dataDir);
     const images = await prepareImages(sourceDir, CORPUS);
     const tsx = ['--import', 'tsx'];
-    const service = await startService('service', path.join(ROOT, 'dist/src/infrastructure/main.js'), { DATA_DIR: dataDir, ...SERVICE_ENV });
+    const service = await startService('service', process.env.BENCH_SERVICE_ENTRY || path.join(ROOT, 'dist/src/infrastructure/main.js'), { DATA_DIR: dataDir, ...SERVICE_ENV });
     servers.push(service);
     const raw = await startReference('raw', [...tsx, path.join(ROOT, 'bench/servers/raw-sharp-server.ts')], { SOURCE_DIR: sourceDir });
     servers.push(raw);

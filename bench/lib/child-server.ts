@@ -11,6 +11,8 @@ export interface ChildServer {
   resetPeak(): void;
   /** VmHWM and VmRSS in MiB. */
   memory(): { peakMiB: number; rssMiB: number };
+  /** CPU time (user + system, all threads) the process has used so far, in seconds. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -25,6 +27,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
 function statusKiB(pid: number, field: string): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) : NaN;
@@ -38,6 +43,12 @@ function wrap(name: string, child: ChildProcess, base: string): ChildServer {
     pid,
     resetPeak: () => writeFileSync(`/proc/${pid}/clear_refs`, '5'),
     memory: () => ({ peakMiB: statusKiB(pid, 'VmHWM') / 1024, rssMiB: statusKiB(pid, 'VmRSS') / 1024 }),
+    cpuSeconds: () => {
+      // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -10,6 +10,8 @@ export interface LoadResult {
   /** Count per status code, and per `X-Cache` value when the run checks headers. */
   readonly statuses: Readonly<Record<string, number>>;
   readonly xCache: Readonly<Record<string, number>>;
+  /** Server CPU milliseconds (all threads) per response, when the caller passed the server's CPU clock. */
+  readonly cpuMsPerResponse: number;
 }
 
 export interface LoadOptions {
@@ -20,12 +22,15 @@ export interface LoadOptions {
   readonly path: string | (() => string);
   /** Record each response's status and `X-Cache` (costs a little client CPU: only for slow renders). */
   readonly inspect?: boolean;
+  /** The server's CPU clock in seconds: sampled before and after the run. */
+  readonly cpuSeconds?: () => number;
 }
 
 export async function load(options: LoadOptions): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   const xCache: Record<string, number> = {};
   const nextPath = typeof options.path === 'function' ? options.path : undefined;
+  const cpuBefore = options.cpuSeconds?.() ?? NaN;
   const result = await autocannon({
     url: options.base,
     connections: options.connections,
@@ -53,6 +58,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   if (!options.inspect) {
     for (const klass of ['2xx', '3xx', '4xx', '5xx'] as const) if (result[klass] > 0) statuses[klass] = result[klass];
   }
+  const cpuAfter = options.cpuSeconds?.() ?? NaN;
   const responses = result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx'];
   return {
     rps: responses / result.duration,
@@ -62,6 +68,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     errors: result.errors + result.timeouts,
     statuses,
     xCache,
+    cpuMsPerResponse: ((cpuAfter - cpuBefore) * 1000) / responses,
   };
 }
 
