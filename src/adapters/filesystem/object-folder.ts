@@ -3,10 +3,9 @@ import { mkdir, open, readdir, rename, rm, rmdir, type FileHandle } from 'node:f
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { StoreUnavailableError } from '../../application/application-error.js';
-
-// `.` or `..` as a whole segment, an empty segment, a leading slash, a backslash (a separator on Windows) or NUL
-// (truncates paths in C APIs): anything that could make a key name a place other than the one it spells.
-const UNSAFE_KEY = /(^|\/)\.{1,2}(\/|$)|\/\/|^\/|[\\\0]/;
+// Refuses `.`/`..` and empty segments, absolute keys, backslashes (a separator on Windows) and NUL (which
+// truncates paths in C APIs); `confined` below checks the resolved path as well.
+import { assertObjectKey } from '../../application/object-key.js';
 
 // A purge or delete may remove a directory between our mkdir and the open of the temp file in it.
 const CREATE_ATTEMPTS = 5;
@@ -39,9 +38,7 @@ export class ObjectFolder {
 
   /** The absolute path of an object; throws `StoreUnavailableError` for keys that could leave the root. */
   pathOf(key: string): string {
-    if (key === '' || key.endsWith('/') || UNSAFE_KEY.test(key)) {
-      throw new StoreUnavailableError(`refusing unsafe object key ${describe(key)}`);
-    }
+    assertObjectKey(key, 'key');
     return this.confined(key);
   }
 
@@ -93,9 +90,7 @@ export class ObjectFolder {
 
   /** Removes every object whose key starts with `prefix`; `a/b/` removes the folder `a/b`, `a/b` also `a/bc…`. */
   async removePrefix(prefix: string): Promise<void> {
-    if (prefix === '' || UNSAFE_KEY.test(prefix)) {
-      throw new StoreUnavailableError(`refusing unsafe key prefix ${describe(prefix)}`);
-    }
+    assertObjectKey(prefix, 'prefix');
     const slash = prefix.lastIndexOf('/');
     const folder = slash < 0 ? this.root : this.confined(prefix.slice(0, slash));
     const namePrefix = prefix.slice(slash + 1);

@@ -3,6 +3,7 @@ import type { Bucket, File, Storage } from '@google-cloud/storage';
 import { StoreUnavailableError } from '../../application/application-error.js';
 import type { RenditionLocation, StoredObject } from '../../application/ports/rendition-cache.js';
 import type { GcsConfig } from './gcs-config.js';
+import { assertObjectKey } from '../../application/object-key.js';
 
 const DEFAULT_SIGNED_URL_TTL_SECONDS = 3600;
 // V4 signed URLs cannot live longer than 7 days.
@@ -129,12 +130,12 @@ export class GcsBucket {
   }
 
   private file(key: string): File {
-    assertSafeKey(key, false);
+    assertObjectKey(key, 'key');
     return this.bucket.file(this.prefix + key);
   }
 
   private objectPrefix(prefix: string): string {
-    assertSafeKey(prefix, true);
+    assertObjectKey(prefix, 'prefix');
     return this.prefix + prefix;
   }
 }
@@ -163,34 +164,10 @@ async function deleteAll(files: readonly File[]): Promise<void> {
 function normalizePrefix(prefix: string | undefined): string {
   const trimmed = (prefix ?? '').replace(/^\/+|\/+$/g, '');
   if (trimmed === '') return '';
-  assertSafeKey(trimmed, false);
+  assertObjectKey(trimmed, 'key');
   return `${trimmed}/`;
 }
 
-/**
- * Object stores have no directories, so `..` would not escape anything by itself; it is refused
- * anyway because the same key must mean the same object on every driver (a filesystem would
- * resolve it), and because proxies and CDNs in front of a public URL normalise such paths.
- * A purge prefix may end with `/` (every key below it); it may not be empty, which would purge
- * everything under the store's prefix.
- */
-function assertSafeKey(key: string, isPrefix: boolean): void {
-  const segments = key.split('/');
-  if (isPrefix && segments.length > 1 && segments.at(-1) === '') segments.pop();
-  const problem =
-    key === ''
-      ? 'is empty'
-      : key.startsWith('/')
-        ? 'is absolute'
-        : segments.some((segment) => segment === '' || segment === '.' || segment === '..')
-          ? 'has an empty, "." or ".." segment'
-          : /[\\\u0000-\u001f\u007f]/.test(key)
-            ? 'contains a backslash or a control character'
-            : undefined;
-  if (problem !== undefined) {
-    throw new StoreUnavailableError(`refused object ${isPrefix ? 'prefix' : 'key'} ${JSON.stringify(key)}: it ${problem}`);
-  }
-}
 
 function isNotFound(error: unknown): boolean {
   // A missing bucket is a 404 too; check() reports that misconfiguration as unavailability.

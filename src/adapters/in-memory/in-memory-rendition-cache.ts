@@ -1,9 +1,7 @@
 import { Readable } from 'node:stream';
 import { StoreUnavailableError } from '../../application/application-error.js';
+import { assertObjectKey } from '../../application/object-key.js';
 import type { RenditionCache, RenditionLocation, StoredObject } from '../../application/ports/rendition-cache.js';
-
-// Refused as the filesystem adapter refuses them: `.`/`..` segments, empty segments, absolute keys, backslash, NUL.
-const UNSAFE_KEY = /(^|\/)\.{1,2}(\/|$)|\/\/|^\/|[\\\0]/;
 
 /**
  * A `RenditionCache` held in memory: a verified fake (it passes the same contract suite as the filesystem and
@@ -79,9 +77,7 @@ export class InMemoryRenditionCache implements RenditionCache {
 
   async purge(prefix: string): Promise<void> {
     this.throwIfFailing();
-    if (prefix === '' || UNSAFE_KEY.test(prefix)) {
-      throw new StoreUnavailableError(`refusing unsafe key prefix ${JSON.stringify(prefix.slice(0, 200))}`);
-    }
+    assertObjectKey(prefix, 'prefix');
     for (const key of [...this.objects.keys()]) {
       if (key.startsWith(prefix)) this.objects.delete(key);
     }
@@ -94,9 +90,7 @@ export class InMemoryRenditionCache implements RenditionCache {
 
   private checkKey(key: string): void {
     this.throwIfFailing();
-    if (key === '' || key.endsWith('/') || UNSAFE_KEY.test(key)) {
-      throw new StoreUnavailableError(`refusing unsafe object key ${JSON.stringify(key.slice(0, 200))}`);
-    }
+    assertObjectKey(key, 'key');
   }
 
   private throwIfFailing(): void {

@@ -12,6 +12,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { StoreUnavailableError } from '../../application/application-error.js';
 import type { RenditionLocation, StoredObject } from '../../application/ports/rendition-cache.js';
 import type { S3Config } from './s3-config.js';
+import { assertObjectKey } from '../../application/object-key.js';
 
 const DEFAULT_SIGNED_URL_TTL_SECONDS = 3600;
 // SigV4 presigned URLs cannot live longer than 7 days.
@@ -166,12 +167,12 @@ export class S3Bucket {
   }
 
   private objectKey(key: string): string {
-    assertSafeKey(key, false);
+    assertObjectKey(key, 'key');
     return this.prefix + key;
   }
 
   private objectPrefix(prefix: string): string {
-    assertSafeKey(prefix, true);
+    assertObjectKey(prefix, 'prefix');
     return this.prefix + prefix;
   }
 }
@@ -179,34 +180,10 @@ export class S3Bucket {
 function normalizePrefix(prefix: string | undefined): string {
   const trimmed = (prefix ?? '').replace(/^\/+|\/+$/g, '');
   if (trimmed === '') return '';
-  assertSafeKey(trimmed, false);
+  assertObjectKey(trimmed, 'key');
   return `${trimmed}/`;
 }
 
-/**
- * Object stores have no directories, so `..` would not escape anything by itself; it is refused
- * anyway because the same key must mean the same object on every driver (a filesystem would
- * resolve it), and because proxies and CDNs in front of a public URL normalise such paths.
- * A purge prefix may end with `/` (every key below it); it may not be empty, which would purge
- * everything under the store's prefix.
- */
-function assertSafeKey(key: string, isPrefix: boolean): void {
-  const segments = key.split('/');
-  if (isPrefix && segments.length > 1 && segments.at(-1) === '') segments.pop();
-  const problem =
-    key === ''
-      ? 'is empty'
-      : key.startsWith('/')
-        ? 'is absolute'
-        : segments.some((segment) => segment === '' || segment === '.' || segment === '..')
-          ? 'has an empty, "." or ".." segment'
-          : /[\\\u0000-\u001f\u007f]/.test(key)
-            ? 'contains a backslash or a control character'
-            : undefined;
-  if (problem !== undefined) {
-    throw new StoreUnavailableError(`refused object ${isPrefix ? 'prefix' : 'key'} ${JSON.stringify(key)}: it ${problem}`);
-  }
-}
 
 function isMissingObject(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
