@@ -27,8 +27,12 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
 const PAUSE_MS = 1500;
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const OUT = process.env.BENCH_OUT ?? (ONLY ? undefined : path.join(ROOT, 'docs/benchmarks.md'));
-/** The service's environment beyond PORT/HOST/DATA_DIR/LOG_LEVEL; see docs/adr/0012-performance-levers.md. */
+/** Every server process gets the same allocator setting (docs/adr/0012-performance-levers.md). */
+const COMMON_ENV: Record<string, string> = { MALLOC_ARENA_MAX: '2' };
+/** The service's environment beyond PORT/HOST/DATA_DIR/LOG_LEVEL; the thread pool as `npm start` sizes it. */
 const SERVICE_ENV: Record<string, string> = {
+  ...COMMON_ENV,
+  UV_THREADPOOL_SIZE: String(os.availableParallelism() + 4),
   PUBLIC_BASE_URL: 'http://cdn.example.invalid/renditions/',
   ...Object.fromEntries(
     (process.env.BENCH_SERVICE_ENV ?? '')
@@ -204,7 +208,8 @@ async function hitScenario(scenario: string, service: ChildServer, urlPath: stri
     { label: 'service', base: service.base, path: urlPath, cpuSeconds: service.cpuSeconds },
     { label: 'floor', base: floor.base, path: '/', cpuSeconds: floor.cpuSeconds },
   ];
-  for (const p of pair) await load({ base: p.base, connections, seconds: 1, path: p.path });
+  // Hits are cheap: a longer warm-up, so that the first measured run is not still compiling.
+  for (const p of pair) await load({ base: p.base, connections, seconds: 3, path: p.path });
   const row: HitRow = { scenario, service: [], floor: [], ratios: [], check: '' };
   for (let rep = 0; rep < REPS; rep++) {
     const order = rep % 2 === 0 ? pair : [...pair].reverse();
@@ -396,6 +401,7 @@ function report(elapsedSeconds: number): string {
     '  the same work; IPX uses its own sharp (see versions).',
     '* Bare servers: bench/servers/constant-server.ts — 303 with a constant Location, or 200 with a constant body of the',
     '  cached rendition\'s size.',
+    `* Every server process (references too) runs with ${Object.entries(COMMON_ENV).map(([k, v]) => `\`${k}=${v}\``).join(', ')}.`,
     '* All servers are separate Node processes; autocannon (1 process, pipelining 1) runs in the harness. The machine is',
     '  shared by client and server, so the client\'s CPU is part of every measurement, on both sides of each ratio.',
   );
@@ -415,9 +421,9 @@ async function main(): Promise<void> {
     const tsx = ['--import', 'tsx'];
     const service = await startService('service', process.env.BENCH_SERVICE_ENTRY || path.join(ROOT, 'dist/src/infrastructure/main.js'), { DATA_DIR: dataDir, ...SERVICE_ENV });
     servers.push(service);
-    const raw = await startReference('raw', [...tsx, path.join(ROOT, 'bench/servers/raw-sharp-server.ts')], { SOURCE_DIR: sourceDir });
+    const raw = await startReference('raw', [...tsx, path.join(ROOT, 'bench/servers/raw-sharp-server.ts')], { ...COMMON_ENV, SOURCE_DIR: sourceDir });
     servers.push(raw);
-    const ipx = await startReference('IPX', [...tsx, path.join(ROOT, 'bench/servers/ipx-server.ts')], { SOURCE_DIR: sourceDir });
+    const ipx = await startReference('IPX', [...tsx, path.join(ROOT, 'bench/servers/ipx-server.ts')], { ...COMMON_ENV, SOURCE_DIR: sourceDir });
     servers.push(ipx);
 
     for (const image of Object.values(images)) {
@@ -447,9 +453,9 @@ async function main(): Promise<void> {
       const stored = await waitForHit(service.base, `${hitPath}?proxy=true`);
       const size = Number(stored.headers.get('content-length'));
       notes.push(`Proxy hits stream a ${size}-byte JPEG (${hitPath}); the bare 200 server sends a constant body of the same size.`);
-      const redirect = await startReference('bare-303', [...tsx, path.join(ROOT, 'bench/servers/constant-server.ts')], { MODE: 'redirect' });
+      const redirect = await startReference('bare-303', [...tsx, path.join(ROOT, 'bench/servers/constant-server.ts')], { ...COMMON_ENV, MODE: 'redirect' });
       servers.push(redirect);
-      const body = await startReference('bare-200', [...tsx, path.join(ROOT, 'bench/servers/constant-server.ts')], { MODE: 'body', BODY_BYTES: String(size) });
+      const body = await startReference('bare-200', [...tsx, path.join(ROOT, 'bench/servers/constant-server.ts')], { ...COMMON_ENV, MODE: 'body', BODY_BYTES: String(size) });
       servers.push(body);
       await hitScenario('cache hit, redirect delivery (303)', service, hitPath, redirect, 303);
       await hitScenario('cache hit, proxy delivery (filesystem)', service, `${hitPath}?proxy=true`, body, 200);
