@@ -16,13 +16,17 @@ export function accessLog(root: Logger) {
     const header = req.headers['x-request-id'];
     const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     res.setHeader('X-Request-Id', id);
-    // Dotted key: the ECS formatter writes its own nested `http` object for the access line.
-    const log = root.child({ 'http.request.id': id });
-    res.locals.log = log;
+    // Dotted key: the ECS formatter writes its own nested `http` object for the access line. The child is made
+    // only when something is logged: at LOG_LEVEL=warn most requests log nothing, and a pino child per request
+    // was a measurable share of a cache hit's CPU (docs/adr/0012-performance-levers.md).
+    let log: Logger | undefined;
+    const logger = (): Logger => (log ??= root.child({ 'http.request.id': id }));
+    res.locals.logger = logger;
     const started = process.hrtime.bigint();
     res.once('close', () => {
       const level = res.statusCode >= 500 ? 'error' : 'info';
-      log[level](
+      if (!root.isLevelEnabled(level)) return;
+      logger()[level](
         {
           req,
           res,
@@ -38,5 +42,5 @@ export function accessLog(root: Logger) {
 
 /** The per-request child logger set up by `accessLog`. */
 export function requestLogger(res: Response): Logger {
-  return res.locals.log as Logger;
+  return (res.locals.logger as () => Logger)();
 }
