@@ -368,6 +368,26 @@ export function describeTransformerContract(label: string, makeTransformer: Make
         expect(await rejection(transformer.render(bytes, spec))).to.be.instanceOf(ImageTooLargeError);
       });
 
+      it('with the info probe reported (`known`), renders the same image, and still refuses what does not match it', async function () {
+        const bytes = await gradientJpeg(300, 200);
+        const known = await transformer.probe(bytes);
+        const spec = specFor({ width: 300, height: 200 }, { width: 120, height: 0 });
+        const hinted = await transformer.render(bytes, spec, known);
+        const plain = await transformer.render(bytes, spec);
+        expect({ width: hinted.width, height: hinted.height }).to.deep.equal(spec.geometry.output);
+        expect(Buffer.from(hinted.bytes).equals(Buffer.from(plain.bytes))).to.equal(true);
+        const garbage = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(500, 0x41)]);
+        expect(await rejection(transformer.render(garbage, spec, known))).to.be.instanceOf(UnsupportedImageError);
+        const text = new TextEncoder().encode('hello, this is not an image');
+        expect(await rejection(transformer.render(text, spec, known))).to.be.instanceOf(UnsupportedImageError);
+        const big = await solidJpeg(1200, 1000);
+        const bigSpec = specFor({ width: 1200, height: 1000 }, { width: 100, height: 0 });
+        const claim = { format: 'jpeg', width: 1200, height: 1000, pages: 1, hasAlpha: false } as const;
+        expect(await rejection(transformer.render(big, bigSpec, claim))).to.be.instanceOf(ImageTooLargeError);
+        // A wrong (too small) claim does not lift the decode's own pixel limit.
+        expect(await rejection(transformer.render(big, bigSpec, { ...claim, width: 10, height: 10 }))).to.be.instanceOf(ImageTooLargeError);
+      });
+
       it('accepts an image at exactly the pixel limit', async function () {
         expect(await transformer.probe(await solidJpeg(1000, 1000))).to.deep.include({ width: 1000, height: 1000 });
       });

@@ -14,11 +14,11 @@ export class MeteredTransformer implements Transformer {
     return this.inner.probe(bytes);
   }
 
-  async render(bytes: Uint8Array, spec: RenditionSpec): Promise<RenderedImage> {
+  async render(bytes: Uint8Array, spec: RenditionSpec, known?: ImageInfo): Promise<RenderedImage> {
     const started = process.hrtime.bigint();
     const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      const image = await this.inner.render(bytes, spec);
+      const image = await this.inner.render(bytes, spec, known);
       this.metrics.observeRender(spec.format, 'ok', seconds());
       return image;
     } catch (error) {

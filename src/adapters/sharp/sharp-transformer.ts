@@ -95,15 +95,37 @@ export class SharpTransformer implements Transformer {
     return header.info;
   }
 
-  async render(bytes: Uint8Array, spec: RenditionSpec): Promise<RenderedImage> {
+  async render(bytes: Uint8Array, spec: RenditionSpec, known?: ImageInfo): Promise<RenderedImage> {
     const input = asBuffer(bytes);
-    const header = await this.readHeader(input);
+    const header = (known !== undefined && this.knownHeader(input, known)) || (await this.readHeader(input));
     const animated = header.animatable && header.info.pages > 1 && supportsAnimation(spec.format);
     return this.bounded(async () => {
       const pipeline = this.encode(this.resize(this.decoder(input, animated).autoOrient(), spec, animated), spec);
       const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
       return { bytes: data, width: info.width, height: info.pageHeight ?? info.height };
     });
+  }
+
+  /**
+   * The header as `probe` reported it for these bytes, when their magic bytes agree with it (otherwise `undefined`,
+   * and the header is read). Skips `metadata()`; the pixel limit is applied to the known size as to a read one,
+   * and the decode keeps sharp's own pixel limit, `failOn` and both timeouts.
+   */
+  private knownHeader(input: Buffer, known: ImageInfo): Header | undefined {
+    const sniffed = sniffImageFormat(input);
+    if (sniffed.kind !== 'accepted' || sniffed.format !== known.format) return undefined;
+    const animatable = known.format === 'gif' || known.format === 'webp';
+    this.checkPixels(known.width, known.height, animatable ? Math.max(1, known.pages) : 1);
+    return { animatable, info: known };
+  }
+
+  private checkPixels(width: number, frameHeight: number, frames: number): void {
+    const pixels = width * frameHeight * frames;
+    if (pixels > this.config.maxInputPixels) {
+      throw new ImageTooLargeError(
+        `the image declares ${pixels} pixels (${width}x${frameHeight}${frames > 1 ? ` x ${frames} frames` : ''}), more than the limit of ${this.config.maxInputPixels}`,
+      );
+    }
   }
 
   /** Sniffs, reads the header and applies the pixel limit; decodes nothing. */
@@ -131,13 +153,7 @@ export class SharpTransformer implements Transformer {
     // GIF/WebP frames may all be decoded (animated output), so all of them count; other multi-page
     // formats (TIFF, HEIF) are only ever read at page 0. Without `animated`, sharp's header describes
     // one frame, and every GIF/WebP frame has the canvas size.
-    const frameHeight = metadata.height;
-    const pixels = metadata.width * frameHeight * (animatable ? pages : 1);
-    if (pixels > this.config.maxInputPixels) {
-      throw new ImageTooLargeError(
-        `the image declares ${pixels} pixels (${metadata.width}x${frameHeight}${animatable && pages > 1 ? ` x ${pages} frames` : ''}), more than the limit of ${this.config.maxInputPixels}`,
-      );
-    }
+    this.checkPixels(metadata.width, metadata.height, animatable ? pages : 1);
 
     const displayed = metadata.autoOrient ?? { width: metadata.width, height: metadata.height };
     return {

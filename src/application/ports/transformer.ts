@@ -21,6 +21,10 @@ export interface Transformer {
    */
   probe(bytes: Uint8Array): Promise<ImageInfo>;
 
-  /** Renders `spec` from the original's bytes; the output has exactly `spec.geometry.output`'s size. */
-  render(bytes: Uint8Array, spec: RenditionSpec): Promise<RenderedImage>;
+  /**
+   * Renders `spec` from the original's bytes; the output has exactly `spec.geometry.output`'s size.
+   * `known` is what `probe` reported for these same bytes (kept in the index), so that the header need not be
+   * read again; an implementation still refuses bytes that do not match it and still bounds the decode.
+   */
+  render(bytes: Uint8Array, spec: RenditionSpec, known?: ImageInfo): Promise<RenderedImage>;
 }

@@ -214,7 +214,9 @@ export class GetRendition {
       throw new OriginalNotFoundError(`the original ${original.id} is missing from the store`);
     }
     // Only the transformer call is gated: fetching the original is I/O that must not hold a render slot.
-    const work = () => this.transformer.render(bytes, rendition.spec);
+    // The index holds what the upload's probe read from these bytes (the key names their hash): no second header read.
+    const known = { format: original.format, width: original.width, height: original.height, pages: original.pages, hasAlpha: original.hasAlpha };
+    const work = () => this.transformer.render(bytes, rendition.spec, known);
     return this.gate === undefined ? work() : this.gate.run(work);
   }
 
