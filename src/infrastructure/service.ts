@@ -5,6 +5,7 @@ import type { Logger as Pino } from 'pino';
 import type { Config } from './config/config-schema.js';
 import { buildContainer } from './di/build-container.js';
 import { TOKENS } from './di/tokens.js';
+import { answerMalformedRequests } from '../adapters/http/malformed-requests.js';
 
 export interface RunningService {
   readonly server: Server;
@@ -32,6 +33,7 @@ export async function startService(config: Config, logger: Pino): Promise<Runnin
     const listening = app.listen(config.server.port, config.server.host, () => resolve(listening));
     listening.once('error', reject);
   });
+  answerMalformedRequests(server);
   let stopping: Promise<void> | undefined;
   // Once stopping, every answered request closes its connection, so keep-alive clients cannot hold the
   // server open: `server.close()` only waits for connections, and only closes those idle at that moment.

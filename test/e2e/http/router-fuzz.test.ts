@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { connect } from 'node:net';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { startTestService, uploadOriginal, type TestService } from '../../support/service-harness.js';
@@ -105,11 +105,10 @@ describe('router fuzzing: any path or option string gets a 2xx/3xx/4xx, never a 
     // Small limits keep valid renders tiny and quick: larger boxes are answered with a redirect.
     service = await startTestService({ limits: { maxWidth: 64, maxHeight: 64 } });
     await uploadOriginal(service.url, KNOWN_ID, await photo(48, 32));
-    // Requests Node's own parser refuses never reach the app; record why, so a failure says so.
-    service.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // Requests Node's own parser refuses never reach express (the service answers them with a JSON
+    // 400 itself); record why, so that a failure says so.
+    service.server.on('clientError', (err: NodeJS.ErrnoException) => {
       clientErrors.push(`${err.code ?? 'unknown'}: ${err.message}`);
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
     });
   });
   after(async () => service?.close());
@@ -136,5 +135,19 @@ describe('router fuzzing: any path or option string gets a 2xx/3xx/4xx, never a 
     expect(statusList.some((s) => s < 400), JSON.stringify([...statuses])).to.equal(true);
     expect(statusList.filter((s) => s >= 400).length, JSON.stringify([...statuses])).to.be.at.least(2);
     expect((await fetch(`${service.url}/healthz`)).status).to.equal(200);
+  });
+
+  it('answers requests that are not valid HTTP with a JSON 400 as well', async () => {
+    const { port } = new URL(service.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end('GET /a\u0001b_1_1.jpg HTTP/1.1\r\nHost: x\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).to.match(/^HTTP\/1\.1 400 /);
+    expect(raw).to.match(/content-type: application\/json/i);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).to.deep.nested.include({ 'error.code': 'MALFORMED_REQUEST' });
   });
 });
