@@ -217,12 +217,13 @@ async function writeAtomically(target: string, bytes: Uint8Array): Promise<void>
 }
 
 async function createExclusive(directory: string, file: string): Promise<FileHandle> {
+  // The directory usually exists already (every rendition of an original shares one): mkdir only when the open says so.
   for (let attempt = 1; ; attempt++) {
-    await mkdir(directory, { recursive: true });
     try {
       return await open(file, 'wx', 0o644);
     } catch (error) {
-      if (!isErrorCode(error, 'ENOENT') || attempt >= CREATE_ATTEMPTS) throw error;
+      if (!isErrorCode(error, 'ENOENT') || attempt > CREATE_ATTEMPTS) throw error;
     }
+    await mkdir(directory, { recursive: true });
   }
 }
