@@ -1,11 +1,14 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Container } from 'inversify';
 import type { Logger as Pino } from 'pino';
 import type { Config } from './config/config-schema.js';
 import { buildContainer } from './di/build-container.js';
 import { TOKENS } from './di/tokens.js';
 import { answerMalformedRequests } from '../adapters/http/malformed-requests.js';
+
+/** How long, once stopping, a connection that has not sent a request yet may still send one. */
+const NEW_CONNECTION_GRACE_MS = 2_000;
 
 export interface RunningService {
   readonly server: Server;
@@ -36,14 +39,32 @@ export async function startService(config: Config, logger: Pino): Promise<Runnin
   answerMalformedRequests(server);
   let stopping: Promise<void> | undefined;
   // Once stopping, every answered request closes its connection, so keep-alive clients cannot hold the
-  // server open: `server.close()` only waits for connections, and only closes those idle at that moment.
-  const inFlight = new Set<ServerResponse>();
-  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
-    inFlight.add(res);
+  // server open. Idle keep-alive connections are closed at once; a connection that has not sent its
+  // first request yet is not idle but early (Node's closeIdleConnections() would reset it while its
+  // request is on the way), so it gets a grace period to send one and be answered.
+  const connections = new Map<Socket, { served: number; active: number }>();
+  const responses = new Set<ServerResponse>();
+  const closeIdle = (includeNew: boolean): void => {
+    // end(), not destroy(): a response that has 'finished' may still sit in the socket's write buffer
+    // (a large image to a slow reader), and destroying the socket would cut it off.
+    for (const [socket, state] of connections) if (state.active === 0 && (state.served > 0 || includeNew)) socket.end();
+  };
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, { served: 0, active: 0 });
+    socket.once('close', () => connections.delete(socket));
+  });
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    const state = connections.get(req.socket as Socket);
+    if (state !== undefined) {
+      state.served += 1;
+      state.active += 1;
+    }
     if (stopping !== undefined) res.setHeader('Connection', 'close');
-    res.once('close', () => inFlight.delete(res));
-    res.once('finish', () => {
-      if (stopping !== undefined) setImmediate(() => server.closeIdleConnections());
+    responses.add(res);
+    res.once('close', () => {
+      responses.delete(res);
+      if (state !== undefined) state.active -= 1;
+      if (stopping !== undefined) setImmediate(() => closeIdle(false));
     });
   });
   const tokenPurge = startTokenPurge(container, config, logger);
@@ -59,9 +80,10 @@ export async function startService(config: Config, logger: Pino): Promise<Runnin
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       const purgeStopped = tokenPurge.stop();
-      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+      for (const res of responses) if (!res.headersSent) res.setHeader('Connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      closeIdle(false);
+      setTimeout(() => closeIdle(true), NEW_CONNECTION_GRACE_MS).unref();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdown.timeoutMs).unref());
       await Promise.race([
         (async () => {

@@ -1,11 +1,12 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import knex from 'knex';
 import { startChildService, type ChildService } from '../../support/child-service.js';
-import { uploadOriginal } from '../../support/service-harness.js';
+import { startTestService, uploadOriginal } from '../../support/service-harness.js';
 import { photo } from './core-loop.suite.js';
 
 interface Answer {
@@ -74,6 +75,25 @@ describe('graceful shutdown (SIGTERM on the real process)', function () {
     } finally {
       await db.destroy();
     }
+  });
+
+  it('answers a connection that was opened before SIGTERM but sends its request just after', async () => {
+    const inProcess = await startTestService();
+    const { port } = new URL(inProcess.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const stopped = inProcess.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+      socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    });
+    await stopped;
+    expect(answer).to.match(/^HTTP\/1\.1 200 /);
+    expect(answer).to.match(/connection: close/i);
   });
 
   it('stops at once when idle, even with a keep-alive connection open', async () => {
