@@ -245,7 +245,16 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
           result.object.body.destroy?.();
           res.end();
         } else {
-          await pipeline(result.object.body, res);
+          try {
+            await pipeline(result.object.body, res);
+          } catch (error) {
+            // The client went away mid-stream: nothing failed on our side, and there is no one to answer.
+            if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' && !res.writableFinished) {
+              requestLogger(res).info({ event: { reason: 'client closed the connection during the response' } }, 'client aborted');
+              return;
+            }
+            throw error;
+          }
         }
         break;
       }

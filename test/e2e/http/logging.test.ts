@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { issueToken, startTestService, type TestService } from '../../support/service-harness.js';
+import { request as httpRequest } from 'node:http';
+import sharp from 'sharp';
+import { issueToken, settle, startTestService, uploadOriginal, type TestService } from '../../support/service-harness.js';
 
 describe('logging over HTTP (ECS JSON lines)', function () {
   this.timeout(30_000);
@@ -35,6 +37,28 @@ describe('logging over HTTP (ECS JSON lines)', function () {
     expect(response.status).to.equal(303);
     const access = await service.waitForLog((line) => line.message === 'GET /whoever_9000_9000.jpg 303');
     expect((access?.cache as { outcome: string }).outcome).to.equal('redirect');
+  });
+
+  it('logs a client that hangs up during a streamed hit as an abort, not as a server error', async () => {
+    const id = 'abort_me';
+    const noisy = await sharp({ create: { width: 1500, height: 1500, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
+    await uploadOriginal(service.url, id, noisy);
+    expect((await fetch(`${service.url}/${id}.png`)).status).to.equal(200);
+    await settle(service);
+    const { port } = new URL(service.url);
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: `/${id}.png` }, (res) => {
+        expect(res.headers['x-cache']).to.equal('HIT');
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.end();
+    });
+    const aborted = await service.waitForLog((line) => line.message === 'client aborted');
+    expect(aborted, 'an info line says the client aborted').to.not.equal(undefined);
+    expect(service.logs.filter((line) => (line.error as { code?: string } | undefined)?.code === 'INTERNAL' || line['error.code'] === 'INTERNAL')).to.deep.equal([]);
   });
 
   it('redacts secrets and tokens from request headers', async () => {
