@@ -30,6 +30,20 @@ function get(base: string, pathname: string): Promise<Answer> {
   });
 }
 
+function gauge(metrics: string, name: string): number {
+  return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+}
+
+/** Waits until every request of a burst is rendering, queued for rendering, or answered. */
+async function untilAllReceived(base: string, total: number, answered: () => number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const metrics = await (await fetch(`${base}/metrics`, { headers: { connection: 'close' } })).text();
+    if (gauge(metrics, 'lir_render_queue_depth') + gauge(metrics, 'lir_renders_in_flight') + answered() >= total) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('the service never held the whole burst');
+}
+
 describe('graceful shutdown (SIGTERM on the real process)', function () {
   this.timeout(90_000);
   let dataDir: string;
@@ -52,9 +66,13 @@ describe('graceful shutdown (SIGTERM on the real process)', function () {
 
     const widths = Array.from({ length: 12 }, (_, n) => 200 + n * 20);
     const burst = widths.map((width) => get(service!.url, `/${id}_${width}_0.webp`));
-    // Every request of the burst was sent together; once the first answer is back the others have
-    // long been accepted and are waiting for the (single) render slot.
+    let answered = 0;
+    for (const request of burst) void request.then(() => (answered += 1), () => undefined);
+    // SIGTERM once the service holds every request of the burst (rendering, queued or answered). A
+    // connection still waiting to be read when the listener closes is reset by Node itself — which is
+    // why deployments stop routing before they signal (the Kubernetes example's preStop pause).
     await Promise.race(burst);
+    await untilAllReceived(service.url, widths.length, () => answered);
     const signalled = service.stop('SIGTERM');
 
     const answers = await Promise.all(burst);
