@@ -23,6 +23,8 @@ describe('GET /metrics (Prometheus, SPEC §6)', function () {
   let service: TestService;
   let uploaded: number;
   const id = 'metered';
+  /** Text a client sends in a path and a query; a label built from request data would leak it. */
+  const CLIENT_TEXT = 'client_sent_text_4271';
 
   before(async () => {
     service = await startTestService();
@@ -42,8 +44,8 @@ describe('GET /metrics (Prometheus, SPEC §6)', function () {
     await settle(service);
     expect((await fetch(`${service.url}/${id}_120_0.webp`)).headers.get('x-cache')).to.equal('HIT');
     expect((await fetch(`${service.url}/${id}_90_0.png`)).status).to.equal(200);
-    expect((await rawGet(service.url, `/${id}_12_12.bmp?secret=${'x'.repeat(40)}`)).status).to.equal(400);
-    expect((await rawGet(service.url, '/nobody_10_10.jpg')).status).to.equal(404);
+    expect((await rawGet(service.url, `/${id}_12_12.bmp?secret=${CLIENT_TEXT}`)).status).to.equal(400);
+    expect((await rawGet(service.url, `/${CLIENT_TEXT}_10_10.jpg`)).status).to.equal(404);
 
     const after = await scrape(service.url);
     const outcomes = identical.map(([, cache]) => cache);
@@ -64,7 +66,7 @@ describe('GET /metrics (Prometheus, SPEC §6)', function () {
     expect(after.sample('lir_renders_in_flight')).to.equal(0);
     expect(after.text).to.include('lir_process_resident_memory_bytes');
     // Labels come from closed sets: nothing a client sent appears in the exposition.
-    expect(after.text).to.not.include('xxxxxxxx');
+    expect(after.text).to.not.include(CLIENT_TEXT);
     expect(after.text).to.not.include('nobody');
   });
 
