@@ -36,7 +36,12 @@ export function readImagePart(req: IncomingMessage, maxBytes: number): Promise<U
       req.unpipe(parser);
       reject(error);
     };
+    const malformed = (error: Error): void =>
+      fail(new HttpInputError('BAD_UPLOAD', `malformed multipart request: ${error.message}`, { cause: error }));
     parser.on('file', (name, stream) => {
+      // Busboy destroys a part's stream with an error when the body ends inside that part ("Unexpected
+      // end of form"). An 'error' event without a listener ends the process, so every part gets one.
+      stream.on('error', malformed);
       if (name !== 'image' || found) {
         stream.resume();
         return;
@@ -45,7 +50,7 @@ export function readImagePart(req: IncomingMessage, maxBytes: number): Promise<U
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => fail(new HttpInputError('PAYLOAD_TOO_LARGE', `the upload is larger than ${maxBytes} bytes`)));
     });
-    parser.on('error', (error: Error) => fail(new HttpInputError('BAD_UPLOAD', `malformed multipart request: ${error.message}`, { cause: error })));
+    parser.on('error', malformed);
     parser.on('close', () => {
       if (settled) return;
       settled = true;
@@ -53,6 +58,7 @@ export function readImagePart(req: IncomingMessage, maxBytes: number): Promise<U
       else resolve(Buffer.concat(chunks));
     });
     req.on('aborted', () => fail(new HttpInputError('BAD_UPLOAD', 'the client aborted the upload')));
+    req.on('error', (error: Error) => fail(new HttpInputError('BAD_UPLOAD', 'the upload stream failed', { cause: error })));
     req.pipe(parser);
   });
 }
