@@ -12,6 +12,7 @@ import { ImageRequest } from '../../src/domain/image-request.js';
 import type { ImageId } from '../../src/domain/image-id.js';
 import { DEFAULT_LIMITS } from '../../src/domain/limits.js';
 import { contentVersionOf, type OriginalMetadata } from '../../src/domain/original.js';
+import { Rendition, resolveSpec } from '../../src/domain/rendition.js';
 import { CountingTransformer } from './counting-transformer.js';
 import { Gate } from './gate.js';
 import { ManualClock } from './manual-clock.js';
@@ -62,7 +63,7 @@ export function createApplicationHarness(options: HarnessOptions = {}) {
 
   const issueToken = new IssueToken(tokens, index, clock, new CryptoRandomSource(), { ttlSeconds: options.tokenTtlSeconds ?? 900, allowOverwrite });
   const uploadOriginal = new UploadOriginal(tokens, index, originals, cache, transformer, clock, background, { allowOverwrite });
-  const getRendition = new GetRendition(index, originals, cache, transformer, clock, background, logger, settings);
+  const getRendition = new GetRendition({ index, originals, cache, transformer, clock, background, logger, settings });
 
   return {
     index,
@@ -84,6 +85,13 @@ export function createApplicationHarness(options: HarnessOptions = {}) {
       await originals.put(original, bytes, `image/${info.format}`);
       await index.saveOriginal(original, { replace: true });
       return original;
+    },
+
+    /** The rendition a request names (its requested format, no negotiation), worked out by the domain as the use case does. */
+    async renditionOf(request: ImageRequest): Promise<Rendition> {
+      const original = await index.findOriginal(request.id);
+      if (original === undefined) throw new Error(`test original ${request.id} is not indexed`);
+      return Rendition.of(original, resolveSpec(request, request.format, original, settings.defaults, settings.limits));
     },
 
     /** A valid request for a URL path and query string, e.g. `request('/cat_40_30.png', 'fit=crop')`. */

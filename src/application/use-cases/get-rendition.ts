@@ -1,12 +1,13 @@
+import { chooseOutputFormat } from '../../domain/choose-output-format.js';
 import type { OutputFormat } from '../../domain/image-format.js';
 import type { ImageRequest } from '../../domain/image-request.js';
 import type { Limits } from '../../domain/limits.js';
 import type { OriginalMetadata } from '../../domain/original.js';
 import { Rendition, resolveSpec, type RenderDefaults } from '../../domain/rendition.js';
-import { computeGeometry } from '../../domain/scaling.js';
 import { OriginalNotFoundError, StoreUnavailableError } from '../application-error.js';
 import type { BackgroundTasks } from '../background-tasks.js';
 import type { RenderGate } from '../render-gate.js';
+import { SingleFlight } from '../single-flight.js';
 import type { CacheIndex } from '../ports/cache-index.js';
 import type { Clock } from '../ports/clock.js';
 import type { OriginalStore } from '../ports/original-store.js';
@@ -27,6 +28,22 @@ export interface GetRenditionSettings {
    * before rendering it too; 5 s when absent.
    */
   readonly lockWaitMs?: number;
+}
+
+/** Named rather than positional, so that two ports of one shape cannot be swapped unnoticed. */
+export interface GetRenditionDependencies {
+  readonly index: CacheIndex;
+  readonly originals: OriginalStore;
+  readonly cache: RenditionCache;
+  readonly transformer: Transformer;
+  readonly clock: Clock;
+  readonly background: BackgroundTasks;
+  readonly logger: Logger;
+  readonly settings: GetRenditionSettings;
+  /** Bounds concurrent renders (SPEC §6 "Load"); without one, renders are not limited. */
+  readonly gate?: RenderGate;
+  /** Single flight across processes sharing the index; without one, only within this process. */
+  readonly lock?: RenditionLock;
 }
 
 const DEFAULT_LOCK_WAIT_MS = 5_000;
@@ -53,8 +70,11 @@ export type GetRenditionOutput =
   | (Answer & { readonly kind: 'stream'; readonly object: StoredObject })
   | (Answer & { readonly kind: 'rendered'; readonly image: RenderedImage; readonly coalesced: boolean });
 
-/** How one flight for a key ended: rendered here, or found stored by another replica once its lock was free. */
-type Flight = { readonly kind: 'rendered'; readonly image: RenderedImage } | { readonly kind: 'stored' };
+/**
+ * How one flight for a key ended: rendered here (and `stored` settles when its background store has ended), or
+ * found stored by another replica once its lock was free.
+ */
+type Flight = { readonly kind: 'rendered'; readonly image: RenderedImage; readonly stored: Promise<void> } | { readonly kind: 'stored' };
 
 /**
  * SPEC §4: answers a rendition request from the cache when it is stored, and otherwise renders it,
@@ -64,30 +84,11 @@ type Flight = { readonly kind: 'rendered'; readonly image: RenderedImage } | { r
  * it and then answer from the cache (a hit), or render anyway when the wait runs out.
  */
 export class GetRendition {
-  private readonly inFlight = new Map<string, Promise<Flight>>();
+  private readonly flights = new SingleFlight<Flight>((flight) => (flight.kind === 'rendered' ? flight.stored : undefined));
+  private readonly settings: GetRenditionSettings;
 
-  constructor(
-    private readonly index: CacheIndex,
-    private readonly originals: OriginalStore,
-    private readonly cache: RenditionCache,
-    private readonly transformer: Transformer,
-    private readonly clock: Clock,
-    private readonly background: BackgroundTasks,
-    private readonly logger: Logger,
-    private readonly settings: GetRenditionSettings,
-    /** Bounds concurrent renders (SPEC §6 "Load"); without one, renders are not limited. */
-    private readonly gate?: RenderGate,
-    /** Single flight across processes sharing the index; without one, only within this process. */
-    private readonly lock?: RenditionLock,
-  ) {}
-
-  /** Works out which rendition a request names, without touching any store but the index. */
-  async identify(request: ImageRequest, accepts: ReadonlySet<OutputFormat>): Promise<{ original: OriginalMetadata } & Answer> {
-    const original = await this.index.findOriginal(request.id);
-    if (original === undefined) throw new OriginalNotFoundError(`no original with id ${request.id}`);
-    const { format, negotiated } = this.chooseFormat(request, original, accepts);
-    const spec = resolveSpec(request, format, original, this.settings.defaults, this.settings.limits);
-    return { original, rendition: Rendition.of(original, spec), negotiated };
+  constructor(private readonly deps: GetRenditionDependencies) {
+    this.settings = deps.settings;
   }
 
   async execute(input: GetRenditionInput): Promise<GetRenditionOutput> {
@@ -97,7 +98,7 @@ export class GetRendition {
       return { kind: 'not-modified', ...answer };
     }
 
-    if ((await this.index.findRendition(rendition.key)) !== undefined) {
+    if ((await this.deps.index.findRendition(rendition.key)) !== undefined) {
       let cached: GetRenditionOutput | undefined;
       try {
         cached = await this.fromCache(rendition, input.delivery, answer);
@@ -105,53 +106,59 @@ export class GetRendition {
         if (!(error instanceof StoreUnavailableError)) throw error;
         // The rendition cache is down but the original and the transformer may not be: the client still gets
         // its image. Not stored again (its row and object exist), and not shared: a degraded path only.
-        this.logger.warn('rendition cache unavailable; rendering instead', { key: rendition.key, err: error });
+        this.deps.logger.warn('rendition cache unavailable; rendering instead', { key: rendition.key, err: error });
         return { kind: 'rendered', ...answer, image: await this.render(original, rendition), coalesced: false };
       }
       if (cached !== undefined) return cached;
     }
+    return this.miss(original, rendition, input.delivery, answer);
+  }
 
-    const shared = this.inFlight.get(rendition.key);
-    const flight = await (shared ?? this.fly(original, rendition));
-    if (flight.kind === 'rendered') return { kind: 'rendered', ...answer, image: flight.image, coalesced: shared !== undefined };
+  /** Works out which rendition a request names, without touching any store but the index. */
+  private async identify(request: ImageRequest, accepts: ReadonlySet<OutputFormat>): Promise<{ original: OriginalMetadata } & Answer> {
+    const original = await this.deps.index.findOriginal(request.id);
+    if (original === undefined) throw new OriginalNotFoundError(`no original with id ${request.id}`);
+    const { limits, defaults } = this.settings;
+    const policy = { negotiate: this.settings.negotiate, avifMaxPixels: this.settings.avifMaxPixels, limits, allowUpscale: defaults.allowUpscale };
+    const { format, negotiated } = chooseOutputFormat(request, original, accepts, policy);
+    const spec = resolveSpec(request, format, original, defaults, limits);
+    return { original, rendition: Rendition.of(original, spec), negotiated };
+  }
+
+  private async miss(original: OriginalMetadata, rendition: Rendition, delivery: GetRenditionInput['delivery'], answer: Answer): Promise<GetRenditionOutput> {
+    const first = this.flights.join(rendition.key, () => this.lockAndRender(original, rendition, true));
+    const flight = await first.result;
+    if (flight.kind === 'rendered') return { kind: 'rendered', ...answer, image: flight.image, coalesced: first.shared };
     // Another replica rendered and stored it while we waited for its lock: answered from the cache, a hit.
-    return (await this.fromCache(rendition, input.delivery, answer)) ?? this.execute(input);
+    const cached = await this.fromCache(rendition, delivery, answer);
+    if (cached !== undefined) return cached;
+    // Its object vanished before we could read it (and `fromCache` forgot the row): render it here, without the
+    // lock this time so that this request cannot end up waiting for another replica again.
+    const second = this.flights.join(rendition.key, () => this.lockAndRender(original, rendition, false));
+    const retry = await second.result;
+    if (retry.kind === 'rendered') return { kind: 'rendered', ...answer, image: retry.image, coalesced: second.shared };
+    return { kind: 'rendered', ...answer, image: await this.render(original, rendition), coalesced: false };
   }
 
   private async fromCache(rendition: Rendition, delivery: GetRenditionInput['delivery'], answer: Answer): Promise<GetRenditionOutput | undefined> {
     if (delivery === 'redirect') {
-      const location = await this.cache.locate(rendition.key);
+      const location = await this.deps.cache.locate(rendition.key);
       if (location !== undefined) return { kind: 'redirect', ...answer, url: location.url, expiresAt: location.expiresAt };
     }
-    const object = await this.cache.open(rendition.key);
+    const object = await this.deps.cache.open(rendition.key);
     if (object !== undefined) return { kind: 'stream', ...answer, object };
     // The row outlived its object (removed behind our back): forget it and render again.
-    this.logger.warn('index row without object; rendering again', { key: rendition.key });
-    await this.index.deleteRendition(rendition.key);
+    this.deps.logger.warn('index row without object; rendering again', { key: rendition.key });
+    await this.deps.index.deleteRendition(rendition.key);
     return undefined;
   }
 
-  /** Starts the one flight for this key in this process; callers arriving later share it (see `execute`). */
-  private fly(original: OriginalMetadata, rendition: Rendition): Promise<Flight> {
+  private async lockAndRender(original: OriginalMetadata, rendition: Rendition, withLock: boolean): Promise<Flight> {
     const key = rendition.key;
-    const flight = this.lockAndRender(original, rendition);
-    this.inFlight.set(key, flight);
-    flight.then(
-      (outcome) => {
-        // A rendered flight stays shared until its background store ends (see `storeInBackground`).
-        if (outcome.kind === 'stored') this.inFlight.delete(key);
-      },
-      () => this.inFlight.delete(key),
-    );
-    return flight;
-  }
-
-  private async lockAndRender(original: OriginalMetadata, rendition: Rendition): Promise<Flight> {
-    const key = rendition.key;
-    const held = await this.acquireLock(key);
+    const held = withLock ? await this.acquireLock(key) : undefined;
     let image: RenderedImage;
     try {
-      if (held !== undefined && (await this.index.findRendition(key)) !== undefined) {
+      if (held !== undefined && (await this.deps.index.findRendition(key)) !== undefined) {
         this.unlock(held, key);
         return { kind: 'stored' };
       }
@@ -160,36 +167,36 @@ export class GetRendition {
       if (held !== undefined) this.unlock(held, key);
       throw error;
     }
-    this.storeInBackground(original, rendition, image, held);
-    return { kind: 'rendered', image };
+    return { kind: 'rendered', image, stored: this.storeInBackground(original, rendition, image, held) };
   }
 
   /** The cross-replica lock, or `undefined` when there is none, the wait ran out or the database failed: then we render anyway. */
   private async acquireLock(key: string): Promise<HeldRenditionLock | undefined> {
-    if (this.lock === undefined) return undefined;
+    if (this.deps.lock === undefined) return undefined;
     try {
-      const held = await this.lock.acquire(key, this.settings.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
+      const held = await this.deps.lock.acquire(key, this.settings.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
       // The holder is slow or stuck; a duplicate render beats an unbounded wait.
-      if (held === undefined) this.logger.warn('rendition lock wait ran out; rendering without it', { key });
+      if (held === undefined) this.deps.logger.warn('rendition lock wait ran out; rendering without it', { key });
       return held;
     } catch (err) {
       // The lock only saves duplicate work: losing it must not fail a request we can still answer.
-      this.logger.warn('rendition lock unavailable; rendering without it', { key, err });
+      this.deps.logger.warn('rendition lock unavailable; rendering without it', { key, err });
       return undefined;
     }
   }
 
   private unlock(held: HeldRenditionLock, key: string): void {
-    void this.background.run(`unlock ${key}`, () => held.release());
+    void this.deps.background.run(`unlock ${key}`, () => held.release());
   }
 
-  private storeInBackground(original: OriginalMetadata, rendition: Rendition, image: RenderedImage, held: HeldRenditionLock | undefined): void {
+  /** Stores the rendition, then its row; the promise settles (never rejects) when that has ended either way. */
+  private storeInBackground(original: OriginalMetadata, rendition: Rendition, image: RenderedImage, held: HeldRenditionLock | undefined): Promise<void> {
     const key = rendition.key;
-    void this.background.run(`store ${key}`, async () => {
+    return this.deps.background.run(`store ${key}`, async () => {
       try {
-        await this.cache.put(key, image.bytes, rendition.contentType);
+        await this.deps.cache.put(key, image.bytes, rendition.contentType);
         // Only after the object is stored: the index never points at nothing.
-        await this.index.saveRendition({
+        await this.deps.index.saveRendition({
           key,
           originalId: original.id,
           originalVersion: original.version,
@@ -197,10 +204,9 @@ export class GetRendition {
           width: image.width,
           height: image.height,
           bytes: image.bytes.length,
-          createdAt: this.clock.now(),
+          createdAt: this.deps.clock.now(),
         });
       } finally {
-        this.inFlight.delete(key);
         // Released only once the row is written, so the replica that takes the lock next finds it.
         if (held !== undefined) this.unlock(held, key);
       }
@@ -208,30 +214,15 @@ export class GetRendition {
   }
 
   private async render(original: OriginalMetadata, rendition: Rendition): Promise<RenderedImage> {
-    const bytes = await this.originals.get(original);
+    const bytes = await this.deps.originals.get(original);
     if (bytes === undefined) {
-      this.logger.error('indexed original has no object', { id: original.id, version: original.version });
+      this.deps.logger.error('indexed original has no object', { id: original.id, version: original.version });
       throw new OriginalNotFoundError(`the original ${original.id} is missing from the store`);
     }
     // Only the transformer call is gated: fetching the original is I/O that must not hold a render slot.
     // The index holds what the upload's probe read from these bytes (the key names their hash): no second header read.
     const known = { format: original.format, width: original.width, height: original.height, pages: original.pages, hasAlpha: original.hasAlpha };
-    const work = () => this.transformer.render(bytes, rendition.spec, known);
-    return this.gate === undefined ? work() : this.gate.run(work);
-  }
-
-  private chooseFormat(
-    request: ImageRequest,
-    original: OriginalMetadata,
-    accepts: ReadonlySet<OutputFormat>,
-  ): { format: OutputFormat; negotiated: boolean } {
-    const negotiable = request.format === 'jpeg' || request.format === 'png';
-    if (!negotiable || !(request.autoFormat || this.settings.negotiate)) return { format: request.format, negotiated: false };
-    // The output's real size: a `0` side follows the aspect ratio, it does not take the original's full side.
-    const { output } = computeGeometry(original, request.box(), request.fit, this.settings.limits, this.settings.defaults.allowUpscale);
-    const pixels = output.width * output.height;
-    if (accepts.has('avif') && pixels <= this.settings.avifMaxPixels) return { format: 'avif', negotiated: true };
-    if (accepts.has('webp')) return { format: 'webp', negotiated: true };
-    return { format: request.format, negotiated: true };
+    const work = () => this.deps.transformer.render(bytes, rendition.spec, known);
+    return this.deps.gate === undefined ? work() : this.deps.gate.run(work);
   }
 }

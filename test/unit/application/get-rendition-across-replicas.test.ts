@@ -25,7 +25,7 @@ describe('GetRendition across replicas (RenditionLock)', () => {
   });
 
   function replica(lock: RenditionLock | undefined, lockWaitMs = 10_000): GetRendition {
-    return new GetRendition(h.index, h.originals, h.cache, h.transformer, h.clock, h.background, h.logger, { ...RENDER_SETTINGS, lockWaitMs }, undefined, lock);
+    return new GetRendition({ ...h, settings: { ...RENDER_SETTINGS, lockWaitMs }, lock });
   }
 
   function input(path: string): GetRenditionInput {
@@ -62,6 +62,36 @@ describe('GetRendition across replicas (RenditionLock)', () => {
     expect(h.transformer.renders).to.equal(1);
     await h.background.drain();
     expect(lock.isHeld(first.rendition.key)).to.equal(false);
+  });
+
+  it('when the rendition the other replica stored is gone before it is read, renders it here once (no second wait) and stores it again', async () => {
+    const inner = new InMemoryRenditionLock();
+    let removeOnAcquire = false;
+    // The object disappears behind the service's back in the moment between the row being found and the object read.
+    const lock: RenditionLock = {
+      async acquire(key, waitMs) {
+        const held = await inner.acquire(key, waitMs);
+        if (removeOnAcquire) await h.cache.purge(`${id}/`);
+        return held;
+      },
+    };
+    const [a, b] = [replica(lock), replica(lock)];
+    h.transformer.hold();
+    const fromA = a.execute(input(`/${id}_32_32.png`));
+    await h.transformer.rendersStarted(1);
+    removeOnAcquire = true;
+    const fromB = b.execute(input(`/${id}_32_32.png`));
+    await settleMany();
+    h.transformer.release();
+    expect((await fromA).kind).to.equal('rendered');
+
+    const second = await fromB;
+    expect(second.kind).to.equal('rendered');
+    expect(h.transformer.renders).to.equal(2);
+    expect(h.logger.at('warn').map((entry) => entry.message)).to.deep.equal(['index row without object; rendering again']);
+    await h.background.drain();
+    expect(h.cache.keys()).to.deep.equal([second.rendition.key]);
+    expect(await h.index.findRendition(second.rendition.key)).to.not.equal(undefined);
   });
 
   it('without the lock both replicas render (what the lock prevents)', async () => {

@@ -218,7 +218,7 @@ describe('GetRendition', () => {
   describe('If-None-Match', () => {
     it('answers not-modified for the rendition etag (strong, weak or *) without rendering or opening anything', async () => {
       const { h, id } = await world();
-      const { rendition } = await h.getRendition.identify(h.request(`/${id}_20_15.jpg`), new Set());
+      const rendition = await h.renditionOf(h.request(`/${id}_20_15.jpg`));
 
       for (const tag of [rendition.etag, `W/${rendition.etag}`, '*']) {
         const answer = await h.getRendition.execute(input(h, `/${id}_20_15.jpg`, { ifNoneMatch: ['"other"', tag] }));
@@ -232,7 +232,7 @@ describe('GetRendition', () => {
 
     it('an etag of another size or an older version of the original does not match', async () => {
       const { h, id } = await world();
-      const { rendition } = await h.getRendition.identify(h.request(`/${id}_20_15.jpg`), new Set());
+      const rendition = await h.renditionOf(h.request(`/${id}_20_15.jpg`));
       expectKind(await h.getRendition.execute(input(h, `/${id}_21_15.jpg`, { ifNoneMatch: [rendition.etag] })), 'rendered');
 
       await h.seedOriginal(id, png);

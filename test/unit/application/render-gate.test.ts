@@ -135,7 +135,7 @@ describe('GetRendition behind a RenderGate', () => {
   async function world() {
     const h = createApplicationHarness();
     const renderGate = new RenderGate({ concurrency: 1, queueLimit: 0, timeoutMs: NO_TIMEOUT });
-    const getRendition = new GetRendition(h.index, h.originals, h.cache, h.transformer, h.clock, h.background, h.logger, RENDER_SETTINGS, renderGate);
+    const getRendition = new GetRendition({ ...h, settings: RENDER_SETTINGS, gate: renderGate });
     const id = uniqueId('gated');
     await h.seedOriginal(id, await gradientJpeg(64, 48));
     const input = (path: string): GetRenditionInput => ({ request: h.request(path), accepts: new Set(), delivery: 'proxy' });

@@ -42,14 +42,25 @@ export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
       [TOKENS.TokenStore, TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks],
     );
     bind(TOKENS.GetRendition).toResolvedValue(
-      (index, originals, renditions, transformer, clock, background, logger, renderGate, renditionLock) =>
-        new GetRendition(index, originals, renditions, transformer, clock, background, logger, {
-          limits: config.limits,
-          defaults: { quality: { ...config.render.quality, png: 100, gif: 100, tiff: 100 }, blurSigma: config.render.blurSigma, allowUpscale: config.render.allowUpscale },
-          negotiate: config.formats.negotiate,
-          avifMaxPixels: config.formats.avifMaxPixels,
-          lockWaitMs: config.render.lockWaitMs,
-        }, renderGate, renditionLock),
+      (index, originals, cache, transformer, clock, background, logger, gate, lock) =>
+        new GetRendition({
+          index,
+          originals,
+          cache,
+          transformer,
+          clock,
+          background,
+          logger,
+          gate,
+          lock,
+          settings: {
+            limits: config.limits,
+            defaults: { quality: { ...config.render.quality, png: 100, gif: 100, tiff: 100 }, blurSigma: config.render.blurSigma, allowUpscale: config.render.allowUpscale },
+            negotiate: config.formats.negotiate,
+            avifMaxPixels: config.formats.avifMaxPixels,
+            lockWaitMs: config.render.lockWaitMs,
+          },
+        }),
       [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks, TOKENS.Logger, TOKENS.RenderGate, TOKENS.RenditionLock],
     );
     bind(TOKENS.DeleteImage).toResolvedValue(

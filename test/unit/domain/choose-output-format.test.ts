@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { chooseOutputFormat, type NegotiationPolicy } from '../../../src/domain/choose-output-format.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../../src/domain/image-format.js';
+import { computeGeometry } from '../../../src/domain/scaling.js';
+import { limitsAndRequestArb } from './domain-arbitraries.js';
+
+const originalArb = fc.record({ width: fc.integer({ min: 1, max: 20_000 }), height: fc.integer({ min: 1, max: 20_000 }) });
+const acceptsArb = fc.subarray([...OUTPUT_FORMATS]).map((formats) => new Set<OutputFormat>(formats));
+const worldArb = fc.record({
+  lr: limitsAndRequestArb,
+  original: originalArb,
+  accepts: acceptsArb,
+  negotiate: fc.boolean(),
+  avifMaxPixels: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 20_000_000 })),
+  allowUpscale: fc.boolean(),
+});
+
+describe('chooseOutputFormat (properties)', () => {
+  it('negotiates exactly the JPEG/PNG requests that ask for it (?auto=format) or are configured to', () => {
+    fc.assert(
+      fc.property(worldArb, ({ lr: { limits, request }, original, accepts, negotiate, avifMaxPixels, allowUpscale }) => {
+        const choice = chooseOutputFormat(request, original, accepts, { negotiate, avifMaxPixels, limits, allowUpscale });
+        const negotiable = (request.format === 'jpeg' || request.format === 'png') && (request.autoFormat || negotiate);
+        expect(choice.negotiated).to.equal(negotiable);
+        if (!negotiable) expect(choice.format).to.equal(request.format);
+      }),
+    );
+  });
+
+  it('picks the requested format or one the client accepts, AVIF only within the pixel budget, WebP over the requested one', () => {
+    fc.assert(
+      fc.property(worldArb, ({ lr: { limits, request }, original, accepts, avifMaxPixels, allowUpscale }) => {
+        const policy: NegotiationPolicy = { negotiate: true, avifMaxPixels, limits, allowUpscale };
+        const { format } = chooseOutputFormat(request, original, accepts, policy);
+        expect(format === request.format || accepts.has(format)).to.equal(true);
+        const { output } = computeGeometry(original, request.box(), request.fit, limits, allowUpscale);
+        const pixels = output.width * output.height;
+        if (format === 'avif' && request.format !== 'avif') expect(pixels).to.be.at.most(avifMaxPixels);
+        if (request.format !== 'jpeg' && request.format !== 'png') return;
+        const expected = accepts.has('avif') && pixels <= avifMaxPixels ? 'avif' : accepts.has('webp') ? 'webp' : request.format;
+        expect(format).to.equal(expected);
+      }),
+    );
+  });
+
+  it('is a function of its inputs: asking twice gives the same answer', () => {
+    fc.assert(
+      fc.property(worldArb, ({ lr: { limits, request }, original, accepts, negotiate, avifMaxPixels, allowUpscale }) => {
+        const policy = { negotiate, avifMaxPixels, limits, allowUpscale };
+        expect(chooseOutputFormat(request, original, accepts, policy)).to.deep.equal(chooseOutputFormat(request, original, new Set(accepts), policy));
+      }),
+    );
+  });
+});
