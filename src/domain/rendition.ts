@@ -104,6 +104,13 @@ export class Rendition {
   }
 }
 
+/**
+ * How long anyone may keep a rendition: a rendition key names one original version and one canonical
+ * spec, so its bytes never change, and browsers and CDNs may keep it for a year without revalidating.
+ * Sent on every rendition answer and stored as object metadata where a bucket serves renditions itself.
+ */
+export const RENDITION_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
 /** The key prefix under which every rendition of one version of an original is stored. */
 export function renditionPrefix(original: OriginalKey): string {
   return `${original.id}/${original.version.slice(0, 16)}/`;

@@ -1,11 +1,8 @@
 import type { Storage } from '@google-cloud/storage';
+import { RENDITION_CACHE_CONTROL } from '../../domain/rendition.js';
 import type { RenditionCache, RenditionLocation, StoredObject } from '../../application/ports/rendition-cache.js';
 import { GcsBucket } from './gcs-bucket.js';
 import type { GcsConfig } from './gcs-config.js';
-
-// A rendition key names one original version and one canonical spec, so its bytes never change:
-// browsers and CDNs may keep it for a year without revalidating.
-const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export class GcsRenditionCache implements RenditionCache {
   private readonly bucket: GcsBucket;
@@ -15,7 +12,7 @@ export class GcsRenditionCache implements RenditionCache {
   }
 
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
-    return this.bucket.put(key, bytes, contentType, IMMUTABLE);
+    return this.bucket.put(key, bytes, contentType, RENDITION_CACHE_CONTROL);
   }
 
   open(key: string): Promise<StoredObject | undefined> {

@@ -1,11 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { RENDITION_CACHE_CONTROL } from '../../domain/rendition.js';
 import type { RenditionCache, RenditionLocation, StoredObject } from '../../application/ports/rendition-cache.js';
 import { S3Bucket } from './s3-bucket.js';
 import type { S3Config } from './s3-config.js';
-
-// A rendition key names one original version and one canonical spec, so its bytes never change:
-// browsers and CDNs may keep it for a year without revalidating.
-const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export class S3RenditionCache implements RenditionCache {
   private readonly bucket: S3Bucket;
@@ -15,7 +12,7 @@ export class S3RenditionCache implements RenditionCache {
   }
 
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
-    return this.bucket.put(key, bytes, contentType, IMMUTABLE);
+    return this.bucket.put(key, bytes, contentType, RENDITION_CACHE_CONTROL);
   }
 
   open(key: string): Promise<StoredObject | undefined> {
