@@ -15,6 +15,7 @@ import type { CheckReadiness } from '../application/use-cases/check-readiness.js
 import type { DeleteImage } from '../application/use-cases/delete-image.js';
 import type { GetRendition } from '../application/use-cases/get-rendition.js';
 import type { IssueToken } from '../application/use-cases/issue-token.js';
+import type { PurgeExpiredTokens, PurgeSchedule } from '../application/use-cases/purge-expired-tokens.js';
 import type { UploadOriginal } from '../application/use-cases/upload-original.js';
 import { configSchema, type Config, type ConfigInput } from './config/config-schema.js';
 import { ConfigError } from './config/load-config.js';
@@ -23,6 +24,7 @@ import { coreModule } from './di/modules/core.module.js';
 import { sharpTransformerModule } from './di/modules/sharp-transformer.module.js';
 import { TOKENS } from './di/tokens.js';
 import { createLogger } from './logging/create-logger.js';
+import { runStartupTasks } from './service.js';
 
 // The package's main entry point (`live-image-resize`): everything below is public API.
 export { ConfigError, loadConfig, type LoadConfigOptions } from './config/load-config.js';
@@ -40,6 +42,7 @@ export type { CheckReadiness, ComponentStatus, ReadinessReport } from '../applic
 export type { DeleteImage, DeleteImageInput } from '../application/use-cases/delete-image.js';
 export type { GetRendition, GetRenditionInput, GetRenditionOutput } from '../application/use-cases/get-rendition.js';
 export type { IssueToken, IssueTokenInput, IssueTokenOutput } from '../application/use-cases/issue-token.js';
+export type { PurgeExpiredTokens, PurgeSchedule } from '../application/use-cases/purge-expired-tokens.js';
 export type { UploadOriginal, UploadOriginalInput, UploadOriginalOutput } from '../application/use-cases/upload-original.js';
 export {
   ApplicationError,
@@ -73,6 +76,11 @@ export interface Application {
   readonly deleteImage: DeleteImage;
   readonly checkReadiness: CheckReadiness;
   /**
+   * Deletes expired upload tokens: `execute()` once, or `schedule()` to run it once per token lifetime
+   * until the returned schedule is stopped. `createImageService` schedules it in `start()`.
+   */
+  readonly purgeExpiredTokens: PurgeExpiredTokens;
+  /**
    * Resolves once the background work started so far has finished: a rendition answered by
    * `getRendition` is stored in the cache and recorded in the index only after it has been returned.
    */
@@ -105,9 +113,9 @@ export interface ImageService extends Application {
    * app (`yourApp.use('/images', service.app)`) or listen with it directly.
    */
   readonly app: Express;
-  /** Runs the start-up tasks (schema migrations); call it once before serving. Idempotent. */
+  /** Runs the start-up tasks (schema migrations) and starts the expired-token purge; call it once before serving. Idempotent. */
   start(): Promise<void>;
-  /** Finishes background stores, then closes database pools and clients. Close your HTTP server first. */
+  /** Stops the token purge, finishes background stores, then closes database pools and clients. Close your HTTP server first. */
   close(): Promise<void>;
 }
 
@@ -142,6 +150,7 @@ function useCasesOf(container: Container): Application {
     getRendition: container.get(TOKENS.GetRendition),
     deleteImage: container.get(TOKENS.DeleteImage),
     checkReadiness: container.get(TOKENS.CheckReadiness),
+    purgeExpiredTokens: container.get(TOKENS.PurgeExpiredTokens),
     drain: () => background.drain(),
   };
 }
@@ -192,6 +201,7 @@ export function createImageService(config: ConfigInput = {}, options: { readonly
   const container = buildContainer(settings, options.logger ?? defaultLogger(settings));
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
+  let tokenPurge: PurgeSchedule | undefined;
   const application = useCasesOf(container);
   return {
     ...application,
@@ -199,11 +209,12 @@ export function createImageService(config: ConfigInput = {}, options: { readonly
     app: container.get(TOKENS.HttpApp),
     start: () =>
       (started ??= (async () => {
-        if (!container.isBound(TOKENS.StartupTasks)) return;
-        for (const task of container.getAll(TOKENS.StartupTasks)) await task.run();
+        await runStartupTasks(container);
+        if (closed === undefined) tokenPurge = application.purgeExpiredTokens.schedule();
       })()),
     close: () =>
       (closed ??= (async () => {
+        await tokenPurge?.stop();
         await application.drain();
         await container.unbindAllAsync();
       })()),

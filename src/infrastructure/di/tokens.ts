@@ -18,6 +18,7 @@ import type { CheckReadiness } from '../../application/use-cases/check-readiness
 import type { DeleteImage } from '../../application/use-cases/delete-image.js';
 import type { GetRendition } from '../../application/use-cases/get-rendition.js';
 import type { IssueToken } from '../../application/use-cases/issue-token.js';
+import type { PurgeExpiredTokens } from '../../application/use-cases/purge-expired-tokens.js';
 import type { UploadOriginal } from '../../application/use-cases/upload-original.js';
 import type { Config } from '../config/config-schema.js';
 
@@ -48,6 +49,7 @@ export const TOKENS = {
   GetRendition: Symbol('GetRendition') as ServiceIdentifier<GetRendition>,
   DeleteImage: Symbol('DeleteImage') as ServiceIdentifier<DeleteImage>,
   CheckReadiness: Symbol('CheckReadiness') as ServiceIdentifier<CheckReadiness>,
+  PurgeExpiredTokens: Symbol('PurgeExpiredTokens') as ServiceIdentifier<PurgeExpiredTokens>,
   HttpApp: Symbol('HttpApp') as ServiceIdentifier<Express>,
   RenderGate: Symbol('RenderGate') as ServiceIdentifier<RenderGate>,
   Metrics: Symbol('Metrics') as ServiceIdentifier<PrometheusMetrics>,

@@ -1,6 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knex from 'knex';
 import { expect } from 'chai';
+import { createImageService } from '../../../src/infrastructure/embed.js';
+import { parseImageId } from '../../../src/domain/image-id.js';
 import { TOKENS } from '../../../src/infrastructure/di/tokens.js';
-import { tokenPurgeIntervalMs } from '../../../src/infrastructure/service.js';
+import { tokenPurgeIntervalMs } from '../../../src/application/use-cases/purge-expired-tokens.js';
 import { Token } from '../../../src/domain/token.js';
 import { startTestService, tokenFor, type TestService } from '../../support/service-harness.js';
 import { photo } from './core-loop.suite.js';
@@ -131,6 +137,29 @@ describe('expired upload tokens', function () {
       expect(found, 'the expired token is still stored').to.equal(undefined);
     } finally {
       await service.close();
+    }
+  });
+
+  it('are purged for an embedded service too, once it has started', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lir-embed-purge-'));
+    const images = createImageService({ dataDir, tokens: { ttlSeconds: 1 }, log: { level: 'silent' } });
+    // The index file itself, read beside the service: nothing of the service is asked.
+    const database = knex({ client: 'better-sqlite3', connection: { filename: path.join(dataDir, 'index.sqlite') }, useNullAsDefault: true });
+    const stored = async (): Promise<number> => Number((await database('tokens').count({ n: '*' }))[0]!.n);
+    try {
+      await images.start();
+      await images.issueToken.execute({ id: parseImageId('embedded_soon_expired') });
+      expect(await stored()).to.equal(1);
+      let left = await stored();
+      for (let waited = 0; waited < 10_000 && left > 0; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        left = await stored();
+      }
+      expect(left, 'the expired token is still stored').to.equal(0);
+    } finally {
+      await database.destroy();
+      await images.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

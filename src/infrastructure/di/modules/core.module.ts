@@ -6,6 +6,7 @@ import { CheckReadiness } from '../../../application/use-cases/check-readiness.j
 import { DeleteImage } from '../../../application/use-cases/delete-image.js';
 import { GetRendition } from '../../../application/use-cases/get-rendition.js';
 import { IssueToken } from '../../../application/use-cases/issue-token.js';
+import { PurgeExpiredTokens } from '../../../application/use-cases/purge-expired-tokens.js';
 import { UploadOriginal } from '../../../application/use-cases/upload-original.js';
 import { PinoLogger } from '../../../adapters/pino/pino-logger.js';
 import { CryptoRandomSource } from '../../../adapters/system/crypto-random-source.js';
@@ -33,6 +34,10 @@ export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
       (tokens, index, clock, random) =>
         new IssueToken(tokens, index, clock, random, { ttlSeconds: config.tokens.ttlSeconds, allowOverwrite: config.uploads.allowOverwrite }),
       [TOKENS.TokenStore, TOKENS.CacheIndex, TOKENS.Clock, TOKENS.RandomSource],
+    );
+    bind(TOKENS.PurgeExpiredTokens).toResolvedValue(
+      (tokens, clock, logger) => new PurgeExpiredTokens({ tokens, clock, logger }, { ttlSeconds: config.tokens.ttlSeconds }),
+      [TOKENS.TokenStore, TOKENS.Clock, TOKENS.Logger],
     );
     bind(TOKENS.UploadOriginal).toResolvedValue(
       (tokens, index, originals, renditions, transformer, clock, background) =>

@@ -1,0 +1,118 @@
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { answerMalformedRequests } from './malformed-requests.js';
+
+/** How long, once stopping, a connection that has not sent a request yet may still send one. */
+const NEW_CONNECTION_GRACE_MS = 2_000;
+
+export interface HttpServerSettings {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Slow clients must not hold sockets forever; a render is bounded by its own time limit. */
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+}
+
+export interface StopOptions {
+  /** After this long, connections still open are cut and `whenClosed` is no longer waited for. */
+  readonly timeoutMs: number;
+  /** Work to finish once no connection is left (e.g. background stores started by requests). */
+  readonly whenClosed?: () => Promise<void>;
+}
+
+export interface HttpServer {
+  readonly server: Server;
+  /** `http://host:port` actually bound. */
+  readonly url: string;
+  /** Graceful stop: no new connections; answered requests close theirs; idle keep-alive ones are closed. */
+  stop(options: StopOptions): Promise<void>;
+}
+
+/**
+ * Tracks every connection so that a stop closes them as soon as they are idle. Once stopping, every
+ * answered request closes its connection, so keep-alive clients cannot hold the server open. Idle
+ * keep-alive connections are closed at once; a connection that has not sent its first request yet is
+ * not idle but early (Node's closeIdleConnections() would reset it while its request is on the way),
+ * so it gets a grace period to send one and be answered.
+ */
+class ConnectionTracker {
+  private readonly connections = new Map<Socket, { served: number; active: number }>();
+  private readonly responses = new Set<ServerResponse>();
+  private stopping = false;
+
+  constructor(server: Server) {
+    server.on('connection', (socket: Socket) => {
+      this.connections.set(socket, { served: 0, active: 0 });
+      socket.once('close', () => this.connections.delete(socket));
+    });
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => this.track(req, res));
+  }
+
+  private track(req: IncomingMessage, res: ServerResponse): void {
+    const state = this.connections.get(req.socket as Socket);
+    if (state !== undefined) {
+      state.served += 1;
+      state.active += 1;
+    }
+    if (this.stopping) res.setHeader('Connection', 'close');
+    this.responses.add(res);
+    res.once('close', () => {
+      this.responses.delete(res);
+      if (state !== undefined) state.active -= 1;
+      if (this.stopping) setImmediate(() => this.closeIdle(false));
+    });
+  }
+
+  /** From now on every answer closes its connection; idle ones close now, early ones after a grace period. */
+  stop(): void {
+    this.stopping = true;
+    for (const res of this.responses) if (!res.headersSent) res.setHeader('Connection', 'close');
+    this.closeIdle(false);
+    setTimeout(() => this.closeIdle(true), NEW_CONNECTION_GRACE_MS).unref();
+  }
+
+  private closeIdle(includeNew: boolean): void {
+    // end(), not destroy(): a response that has 'finished' may still sit in the socket's write buffer
+    // (a large image to a slow reader), and destroying the socket would cut it off.
+    for (const [socket, state] of this.connections) if (state.active === 0 && (state.served > 0 || includeNew)) socket.end();
+  }
+}
+
+/** Listens with `app` and owns the server's lifecycle: timeouts, malformed requests, draining on stop. */
+export async function listenHttp(app: RequestListener, settings: HttpServerSettings): Promise<HttpServer> {
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, settings.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  answerMalformedRequests(server);
+  const connections = new ConnectionTracker(server);
+  server.requestTimeout = settings.requestTimeoutMs;
+  server.headersTimeout = settings.headersTimeoutMs;
+  server.keepAliveTimeout = settings.keepAliveTimeoutMs;
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+
+  let stopped: Promise<void> | undefined;
+  const stop = (options: StopOptions): Promise<void> =>
+    (stopped ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      connections.stop();
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, options.timeoutMs).unref());
+      await Promise.race([
+        (async () => {
+          await closed;
+          await options.whenClosed?.();
+        })(),
+        deadline,
+      ]);
+      server.closeAllConnections();
+    })());
+  return { server, url, stop };
+}

@@ -1,0 +1,54 @@
+import type { Request, Response } from 'express';
+import { isImageId } from '../../domain/image-id.js';
+import { ImageRequest } from '../../domain/image-request.js';
+import type { Limits } from '../../domain/limits.js';
+import type { GetRendition } from '../../application/use-cases/get-rendition.js';
+import { acceptedFormats, entityTags } from './accept-header.js';
+import { HttpInputError } from './http-error.js';
+import { writeRenditionResponse, type CacheOutcome } from './rendition-response.js';
+
+export interface ImageRouteDependencies {
+  readonly getRendition: GetRendition;
+  readonly limits: Limits;
+  readonly delivery: {
+    readonly mode: 'redirect' | 'proxy';
+    readonly redirectStatus: number;
+    readonly redirectMaxAge: number;
+  };
+  /** Called once per answered image request with its cache outcome (for metrics). */
+  readonly onImageResponse?: (outcome: CacheOutcome, status: number) => void;
+}
+
+function rawQuery(req: Request): string {
+  const at = req.originalUrl.indexOf('?');
+  return at < 0 ? '' : req.originalUrl.slice(at + 1);
+}
+
+/** `GET|HEAD /{id}_{w}_{h}[_{s}x].{fmt}[?options]` (SPEC §2): parse, redirect an oversized box, or answer the rendition. */
+export function imageRoute(deps: ImageRouteDependencies) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const path = req.path;
+    if (path.length > 1 && isImageId(path.slice(1))) {
+      throw new HttpInputError('NO_ROUTE', `add a format extension to fetch an image, e.g. ${path}.jpg`);
+    }
+    const parsed = ImageRequest.parse(path, rawQuery(req), deps.limits);
+    if (parsed.kind === 'invalid') throw parsed.error;
+    if (parsed.kind === 'oversized') {
+      res.locals.cacheOutcome = 'redirect';
+      res.setHeader('X-Redirect-Info', parsed.reason);
+      res.setHeader('Cache-Control', `public, max-age=${deps.delivery.redirectMaxAge}`);
+      // `baseUrl` is the mount path when an embedding app serves this one under a prefix.
+      res.redirect(deps.delivery.redirectStatus, `${req.baseUrl}${parsed.clamped.toUrl()}`);
+      return;
+    }
+    const request = parsed.request;
+    const result = await deps.getRendition.execute({
+      request,
+      accepts: acceptedFormats(req.headers.accept),
+      delivery: request.proxy ? 'proxy' : deps.delivery.mode,
+      ifNoneMatch: entityTags(req.headers['if-none-match']),
+    });
+    const outcome = await writeRenditionResponse(req, res, result, deps.delivery);
+    if (outcome !== undefined) deps.onImageResponse?.(outcome, res.statusCode);
+  };
+}

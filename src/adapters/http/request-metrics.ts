@@ -1,0 +1,37 @@
+import type { RequestHandler } from 'express';
+
+export type RouteLabel = 'healthz' | 'readyz' | 'metrics' | 'robots' | 'favicon' | 'token' | 'image' | 'upload' | 'delete' | 'other';
+
+/** Called once per finished request; `route` and `method` come from closed sets. */
+export type ResponseObserver = (route: RouteLabel, method: string, status: number, seconds: number) => void;
+
+const FIXED_ROUTES: Readonly<Record<string, RouteLabel>> = {
+  '/healthz': 'healthz',
+  '/readyz': 'readyz',
+  '/metrics': 'metrics',
+  '/robots.txt': 'robots',
+  '/favicon.ico': 'favicon',
+  '/token': 'token',
+};
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS']);
+
+/** A label per route, never the raw path: metrics series must not grow with what clients send. */
+export function routeLabel(method: string, path: string): RouteLabel {
+  if (Object.hasOwn(FIXED_ROUTES, path)) return FIXED_ROUTES[path]!;
+  if (method === 'GET' || method === 'HEAD') return 'image';
+  if (method === 'POST') return 'upload';
+  if (method === 'DELETE') return 'delete';
+  return 'other';
+}
+
+/** Reports every request once its connection is done with it, whatever ended it (answer, error, hang-up). */
+export function requestMetrics(observe: ResponseObserver): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const route = routeLabel(req.method, req.path);
+    const method = METHODS.has(req.method) ? req.method : 'OTHER';
+    res.once('close', () => observe(route, method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+    next();
+  };
+}

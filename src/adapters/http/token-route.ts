@@ -1,0 +1,21 @@
+import express, { Router } from 'express';
+import { isImageId } from '../../domain/image-id.js';
+import type { IssueToken } from '../../application/use-cases/issue-token.js';
+import type { CallerGuard } from './caller-guard.js';
+import { HttpInputError } from './http-error.js';
+import { json } from './json-response.js';
+
+/** `POST /token` (SPEC §5.1): the customer's back end asks for a one-time upload token for one id. */
+export function tokenRoute(deps: { readonly issueToken: IssueToken; readonly guard: CallerGuard }): Router {
+  const router = Router();
+  router.post('/token', express.json({ limit: '4kb', strict: true }), async (req, res) => {
+    deps.guard.check(req.ip, req.headers.authorization);
+    const id: unknown = (req.body as { id?: unknown } | undefined)?.id;
+    if (typeof id !== 'string' || !isImageId(id)) {
+      throw new HttpInputError('INVALID_JSON', 'send JSON {"id": "..."} with an id of 1–128 characters A–Z a–z 0–9 _ -');
+    }
+    const issued = await deps.issueToken.execute({ id });
+    json(res, 200, { token: issued.token, id: issued.id, expiresAt: issued.expiresAt.toISOString() });
+  });
+  return router;
+}
