@@ -38,7 +38,16 @@ module.exports = {
       severity: 'error',
       comment: 'Each driver folder stands alone, so a deployment loads only the drivers it chose.',
       from: { path: '^src/adapters/([^/]+)/' },
-      to: { path: '^src/adapters/', pathNot: '^src/adapters/$1/' },
+      to: { path: '^src/adapters/', pathNot: ['^src/adapters/$1/', '^src/adapters/object-storage/'] },
+    },
+    {
+      name: 'object-storage-imports-only-domain-and-application',
+      severity: 'error',
+      comment:
+        'The code every storage driver shares (ADR 0015) may be imported by any adapter, so it imports no SDK, ' +
+        'no built-in and no other adapter: only domain, application and itself.',
+      from: { path: '^src/adapters/object-storage/' },
+      to: { pathNot: ['^src/domain/', '^src/application/', '^src/adapters/object-storage/'] },
     },
     {
       name: 'no-barrel-files',

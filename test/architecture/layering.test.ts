@@ -66,6 +66,7 @@ describe('architecture: the dependency rule (dependency-cruiser)', function () {
         'domain-is-pure src/domain/imports-sharp.ts',
         'no-barrel-files src/infrastructure/imports-barrel.ts',
         'no-circular src/domain/cycle-first.ts src/domain/cycle-second.ts',
+        'object-storage-imports-only-domain-and-application src/adapters/object-storage/shared-bucket.ts',
         'src-does-not-import-tests src/infrastructure/imports-test-helper.ts',
       ].sort(),
     );

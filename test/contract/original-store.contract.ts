@@ -178,6 +178,23 @@ export function describeOriginalStoreContract(
       expectSameBytes(await store.get(good), bytes, 'the object stored under a safe key');
     });
 
+    it('refuses safe-looking keys outside the grammar (not an image id and a SHA-256 hex version), like every other store', async () => {
+      const id = freshId();
+      const keys = [
+        { id, version: 'abc' },
+        { id, version: fixedVersion('a').toUpperCase() },
+        { id: `${id}.jpg`, version: fixedVersion('a') },
+        { id: `${id}/sub`, version: fixedVersion('a') },
+        { id: 'x'.repeat(129), version: fixedVersion('a') },
+      ] as unknown as OriginalKey[];
+      for (const key of keys) {
+        const shown = JSON.stringify(key);
+        await expectStoreUnavailable(store.put(key, someBytes(8), 'image/png'), `put ${shown}`);
+        await expectStoreUnavailable(store.get(key), `get ${shown}`);
+        await expectStoreUnavailable(store.delete(key), `delete ${shown}`);
+      }
+    });
+
     it('reports an outage as StoreUnavailableError with the cause', async function () {
       if (run.simulateOutage === undefined) {
         console.warn(`      ${label}: no simulateOutage hook given, outage behaviour not checked`);

@@ -1,20 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { StoreUnavailableError } from '../../application/application-error.js';
 // Refuses `.`/`..` and empty segments, absolute keys, backslashes (a separator on Windows) and NUL (which
 // truncates paths in C APIs); `confined` below checks the resolved path as well.
 import { assertObjectKey } from '../../application/object-key.js';
+import type { StoredObject } from '../../application/ports/rendition-cache.js';
+import { contentTypeOf, formatFromExtension } from '../../domain/image-format.js';
+import type { ObjectBucket, ObjectMetadata } from '../object-storage/object-bucket.js';
 
 // A purge or delete may remove a directory between our mkdir and the open of the temp file in it.
 const CREATE_ATTEMPTS = 5;
-
-/** An object opened for streaming, sized from the same file descriptor it is read from. */
-export interface OpenedFile {
-  readonly stream: Readable;
-  readonly size: number;
-}
 
 function isErrorCode(error: unknown, ...codes: string[]): boolean {
   return error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');
@@ -25,11 +21,15 @@ function describe(key: string): string {
 }
 
 /**
- * A folder holding objects under slash-separated keys, shared by the filesystem original store and rendition
- * cache. Every path it touches is resolved from a validated key and checked to lie inside the root; writes are
- * atomic (temp file in the same directory, fsync, rename); foreign errors become `StoreUnavailableError`.
+ * A local folder as an `ObjectBucket`, holding objects under slash-separated keys. Every path it touches is
+ * resolved from a validated key and checked to lie inside the root; writes are atomic (temp file in the same
+ * directory, fsync, rename); foreign errors become `StoreUnavailableError`.
+ *
+ * The folder holds the bare bytes, so that a static web server can publish it: metadata given to `put` is not
+ * kept, and `open` derives the content type from the key's extension (rendition keys always end in their
+ * format's extension), as that web server would.
  */
-export class ObjectFolder {
+export class ObjectFolder implements ObjectBucket {
   readonly root: string;
 
   constructor(root: string) {
@@ -42,7 +42,7 @@ export class ObjectFolder {
     return this.confined(key);
   }
 
-  async write(key: string, bytes: Uint8Array): Promise<void> {
+  async put(key: string, bytes: Uint8Array, _metadata?: ObjectMetadata): Promise<void> {
     const target = this.pathOf(key);
     try {
       await writeAtomically(target, bytes);
@@ -66,17 +66,18 @@ export class ObjectFolder {
   }
 
   /** A stream over the object, or `undefined` when there is none. The stream closes the descriptor when it ends or is destroyed. */
-  async openStream(key: string): Promise<OpenedFile | undefined> {
+  async open(key: string): Promise<StoredObject | undefined> {
     const opened = await this.openFile(key);
     if (opened === undefined) return undefined;
     const { handle, size } = opened;
     // Objects are replaced by rename, never written in place, so the size read from this descriptor holds;
     // `end` spares the read that would only find the end of the file.
-    return { stream: handle.createReadStream(size === 0 ? {} : { start: 0, end: size - 1 }), size };
+    const body = handle.createReadStream(size === 0 ? {} : { start: 0, end: size - 1 });
+    return { body, size, contentType: contentTypeOfKey(key) };
   }
 
   /** Removes one object; a missing object is not an error. */
-  async remove(key: string): Promise<void> {
+  async delete(key: string): Promise<void> {
     const file = this.pathOf(key);
     try {
       await rm(file, { force: true });
@@ -87,7 +88,7 @@ export class ObjectFolder {
   }
 
   /** Removes every object whose key starts with `prefix`; `a/b/` removes the folder `a/b`, `a/b` also `a/bc…`. */
-  async removePrefix(prefix: string): Promise<void> {
+  async deletePrefix(prefix: string): Promise<void> {
     assertObjectKey(prefix, 'prefix');
     const slash = prefix.lastIndexOf('/');
     const folder = slash < 0 ? this.root : this.confined(prefix.slice(0, slash));
@@ -107,7 +108,7 @@ export class ObjectFolder {
   }
 
   /** Creates the root when missing and proves it writable by creating and removing a probe file. */
-  async check(): Promise<void> {
+  async check(_prefix?: string): Promise<void> {
     const probe = path.join(this.root, `.check-${randomUUID()}`);
     try {
       await mkdir(this.root, { recursive: true });
@@ -161,6 +162,12 @@ export class ObjectFolder {
       }
     }
   }
+}
+
+function contentTypeOfKey(key: string): string {
+  const dot = key.lastIndexOf('.');
+  const format = dot > key.lastIndexOf('/') ? formatFromExtension(key.slice(dot + 1).toLowerCase()) : undefined;
+  return format === undefined ? 'application/octet-stream' : contentTypeOf(format);
 }
 
 /** `size` bytes in as few reads as the kernel allows (one, usually), rather than `readFile`'s second `fstat` and 512 KiB chunks. */

@@ -1,7 +1,7 @@
 import { StoreUnavailableError } from '../../application/application-error.js';
 import type { OriginalStore } from '../../application/ports/original-store.js';
-import { isImageId } from '../../domain/image-id.js';
-import { isContentVersion, originalObjectKey, type OriginalKey } from '../../domain/original.js';
+import { originalObjectKey, type OriginalKey } from '../../domain/original.js';
+import { originalKeyOf } from '../object-storage/object-names.js';
 
 /**
  * An `OriginalStore` held in memory: a verified fake (it passes the same contract suite as the filesystem and
@@ -69,12 +69,7 @@ export class InMemoryOriginalStore implements OriginalStore {
   // Refuses what a real store refuses, so a test that passes here does not fail against the filesystem.
   private objectKeyOf(key: OriginalKey): string {
     this.throwIfFailing();
-    if (!isImageId(key.id) || !isContentVersion(key.version)) {
-      throw new StoreUnavailableError(
-        `refusing original key ${JSON.stringify(`${key.id}/${key.version}`.slice(0, 220))}: not an image id and content version`,
-      );
-    }
-    return originalObjectKey(key);
+    return originalKeyOf(key);
   }
 
   private throwIfFailing(): void {

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { StoreUnavailableError } from '../../application/application-error.js';
 import { assertObjectKey } from '../../application/object-key.js';
 import type { RenditionCache, RenditionLocation, StoredObject } from '../../application/ports/rendition-cache.js';
+import { publicUrlOf } from '../object-storage/object-names.js';
 
 /**
  * A `RenditionCache` held in memory: a verified fake (it passes the same contract suite as the filesystem and
@@ -27,7 +28,7 @@ export class InMemoryRenditionCache implements RenditionCache {
   private readonly publicBaseUrl: string | undefined;
 
   constructor(publicBaseUrl?: string) {
-    this.publicBaseUrl = publicBaseUrl === undefined || publicBaseUrl.endsWith('/') ? publicBaseUrl : `${publicBaseUrl}/`;
+    this.publicBaseUrl = publicBaseUrl === '' ? undefined : publicBaseUrl;
   }
 
   /** Simulates an outage: from now on every call throws `StoreUnavailableError` with `cause`. */
@@ -72,7 +73,7 @@ export class InMemoryRenditionCache implements RenditionCache {
   async locate(key: string): Promise<RenditionLocation | undefined> {
     this.checkKey(key);
     if (this.publicBaseUrl === undefined) return undefined;
-    return { url: this.publicBaseUrl + key.split('/').map(encodeURIComponent).join('/'), expiresAt: undefined };
+    return { url: publicUrlOf(this.publicBaseUrl, key), expiresAt: undefined };
   }
 
   async purge(prefix: string): Promise<void> {

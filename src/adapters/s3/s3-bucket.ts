@@ -9,46 +9,26 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { StoreUnavailableError } from '../../application/application-error.js';
-import type { RenditionLocation, StoredObject } from '../../application/ports/rendition-cache.js';
+import type { StoredObject } from '../../application/ports/rendition-cache.js';
+import type { ObjectBucket, ObjectMetadata } from '../object-storage/object-bucket.js';
+import { unavailableOnFailure } from '../object-storage/object-names.js';
 import type { S3Config } from './s3-config.js';
-import { assertObjectKey } from '../../application/object-key.js';
 
-const DEFAULT_SIGNED_URL_TTL_SECONDS = 3600;
-// SigV4 presigned URLs cannot live longer than 7 days.
-const MAX_SIGNED_URL_TTL_SECONDS = 604_800;
 // DeleteObjects accepts at most 1000 keys per request.
 const DELETE_BATCH_SIZE = 1000;
 
-/**
- * The S3 operations both S3 drivers share: keys under the configured prefix, traversal keys
- * refused, not-found turned into `undefined`, every other failure into `StoreUnavailableError`.
- */
-export class S3Bucket {
+/** An S3 bucket (AWS or S3-compatible) as an `ObjectBucket`: not-found becomes `undefined`, every other failure `StoreUnavailableError`. */
+export class S3Bucket implements ObjectBucket {
   private readonly bucket: string;
-  private readonly prefix: string;
-  private readonly signedUrlTtlSeconds: number;
-  private readonly publicBaseUrl: string | undefined;
 
   constructor(
     private readonly client: S3Client,
     config: S3Config,
   ) {
     this.bucket = config.bucket;
-    this.prefix = normalizePrefix(config.prefix);
-    this.signedUrlTtlSeconds = config.signedUrlTtlSeconds ?? DEFAULT_SIGNED_URL_TTL_SECONDS;
-    if (
-      !Number.isInteger(this.signedUrlTtlSeconds) ||
-      this.signedUrlTtlSeconds < 1 ||
-      this.signedUrlTtlSeconds > MAX_SIGNED_URL_TTL_SECONDS
-    ) {
-      throw new RangeError(`S3 signedUrlTtlSeconds must be an integer from 1 to ${MAX_SIGNED_URL_TTL_SECONDS}`);
-    }
-    this.publicBaseUrl = config.publicBaseUrl?.replace(/\/+$/, '');
   }
 
-  async put(key: string, bytes: Uint8Array, contentType: string, cacheControl?: string): Promise<void> {
-    const Key = this.objectKey(key);
+  async put(Key: string, bytes: Uint8Array, metadata: ObjectMetadata): Promise<void> {
     await this.call(`put ${Key}`, () =>
       this.client.send(
         new PutObjectCommand({
@@ -56,23 +36,21 @@ export class S3Bucket {
           Key,
           Body: bytes,
           ContentLength: bytes.byteLength,
-          ContentType: contentType,
-          ...(cacheControl === undefined ? {} : { CacheControl: cacheControl }),
+          ContentType: metadata.contentType,
+          ...(metadata.cacheControl === undefined ? {} : { CacheControl: metadata.cacheControl }),
         }),
       ),
     );
   }
 
-  async read(key: string): Promise<Uint8Array | undefined> {
-    const Key = this.objectKey(key);
+  async read(Key: string): Promise<Uint8Array | undefined> {
     return this.call(`get ${Key}`, async () => {
       const output = await this.getObject(Key);
       return output === undefined ? undefined : await output.Body!.transformToByteArray();
     });
   }
 
-  async open(key: string): Promise<StoredObject | undefined> {
-    const Key = this.objectKey(key);
+  async open(Key: string): Promise<StoredObject | undefined> {
     return this.call(`open ${Key}`, async () => {
       const output = await this.getObject(Key);
       if (output === undefined) return undefined;
@@ -90,14 +68,12 @@ export class S3Bucket {
     });
   }
 
-  async delete(key: string): Promise<void> {
-    const Key = this.objectKey(key);
+  async delete(Key: string): Promise<void> {
     // S3 answers 204 for a missing key too, which is what makes delete idempotent.
     await this.call(`delete ${Key}`, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })));
   }
 
-  async purge(prefix: string): Promise<void> {
-    const Prefix = this.objectPrefix(prefix);
+  async deletePrefix(Prefix: string): Promise<void> {
     await this.call(`purge ${Prefix}`, async () => {
       let ContinuationToken: string | undefined;
       do {
@@ -113,23 +89,14 @@ export class S3Bucket {
     });
   }
 
-  async locate(key: string): Promise<RenditionLocation> {
-    const Key = this.objectKey(key);
-    if (this.publicBaseUrl !== undefined) {
-      return { url: `${this.publicBaseUrl}/${Key.split('/').map(encodeURIComponent).join('/')}`, expiresAt: undefined };
-    }
-    // Taken before signing: the URL's own clock starts at or after this instant, so the
-    // reported expiry is never later than the real one.
-    const signedAt = Date.now();
-    const url = await this.call(`sign ${Key}`, () =>
-      getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key }), {
-        expiresIn: this.signedUrlTtlSeconds,
-      }),
+  async sign(Key: string, ttlSeconds: number): Promise<string> {
+    return this.call(`sign ${Key}`, () =>
+      getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key }), { expiresIn: ttlSeconds }),
     );
-    return { url, expiresAt: new Date(signedAt + this.signedUrlTtlSeconds * 1000) };
   }
 
-  async check(): Promise<void> {
+  // HeadBucket needs only s3:ListBucket on the bucket, whatever the prefix.
+  async check(_prefix: string): Promise<void> {
     await this.call(`check bucket ${this.bucket}`, () => this.client.send(new HeadBucketCommand({ Bucket: this.bucket })));
   }
 
@@ -158,32 +125,10 @@ export class S3Bucket {
     }
   }
 
-  private async call<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw new StoreUnavailableError(`S3 bucket ${this.bucket}: ${what} failed`, { cause: error });
-    }
-  }
-
-  private objectKey(key: string): string {
-    assertObjectKey(key, 'key');
-    return this.prefix + key;
-  }
-
-  private objectPrefix(prefix: string): string {
-    assertObjectKey(prefix, 'prefix');
-    return this.prefix + prefix;
+  private call<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    return unavailableOnFailure(`S3 bucket ${this.bucket}: ${what}`, operation);
   }
 }
-
-function normalizePrefix(prefix: string | undefined): string {
-  const trimmed = (prefix ?? '').replace(/^\/+|\/+$/g, '');
-  if (trimmed === '') return '';
-  assertObjectKey(trimmed, 'key');
-  return `${trimmed}/`;
-}
-
 
 function isMissingObject(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;

@@ -1,8 +1,6 @@
-/** What the S3 drivers need from the validated configuration. */
+/** What the S3 bucket client needs from the validated configuration (the key layout is the stores': `BucketOriginalStoreConfig`, `BucketRenditionCacheConfig`). */
 export interface S3Config {
   readonly bucket: string;
-  /** Every key is stored under this prefix (a trailing `/` is added when missing), so stores can share a bucket. */
-  readonly prefix?: string;
   readonly region: string;
   /** For S3-compatible servers (Ceph RGW, MinIO, R2…); AWS itself needs none. */
   readonly endpoint?: string;
@@ -11,8 +9,4 @@ export interface S3Config {
   /** Both or neither: without them the SDK's default credential chain (env, profile, IMDS, web identity) applies. */
   readonly accessKeyId?: string;
   readonly secretAccessKey?: string;
-  /** Lifetime of presigned rendition URLs; default 3600, at most 604800 (S3's SigV4 limit of 7 days). */
-  readonly signedUrlTtlSeconds?: number;
-  /** A CDN or public bucket URL; when set, renditions are located at `publicBaseUrl/key` instead of presigned URLs. */
-  readonly publicBaseUrl?: string;
 }

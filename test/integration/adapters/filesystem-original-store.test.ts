@@ -2,19 +2,20 @@ import { expect } from 'chai';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StoreUnavailableError } from '../../../src/application/application-error.js';
-import { FilesystemOriginalStore } from '../../../src/adapters/filesystem/filesystem-original-store.js';
+import { ObjectFolder } from '../../../src/adapters/filesystem/object-folder.js';
+import { BucketOriginalStore } from '../../../src/adapters/object-storage/bucket-original-store.js';
 import type { ImageId } from '../../../src/domain/image-id.js';
 import { contentVersionOf, type OriginalKey } from '../../../src/domain/original.js';
 import { describeOriginalStoreContract } from '../../contract/original-store.contract.js';
 import { expectSameBytes, fixedVersion, someBytes, uniqueId } from '../../support/storage-fixtures.js';
 import { listTree, makeTempDir } from '../../support/storage-temp-dir.js';
 
-describeOriginalStoreContract('FilesystemOriginalStore', async () => {
+describeOriginalStoreContract('BucketOriginalStore over ObjectFolder (filesystem)', async () => {
   const dir = await makeTempDir('originals');
   // A root that does not exist yet: the store must create it on the first write.
   const root = path.join(dir.path, 'originals');
   return {
-    subject: new FilesystemOriginalStore({ root }),
+    subject: new BucketOriginalStore(new ObjectFolder(root)),
     cleanup: dir.remove,
     simulateOutage: async () => {
       await rm(root, { recursive: true, force: true });
@@ -30,15 +31,15 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-describe('FilesystemOriginalStore on disk', () => {
+describe('The filesystem original store on disk', () => {
   let dir: Awaited<ReturnType<typeof makeTempDir>>;
   let root: string;
-  let store: FilesystemOriginalStore;
+  let store: BucketOriginalStore;
 
   beforeEach(async () => {
     dir = await makeTempDir('originals');
     root = path.join(dir.path, 'root');
-    store = new FilesystemOriginalStore({ root });
+    store = new BucketOriginalStore(new ObjectFolder(root));
   });
 
   afterEach(async () => {

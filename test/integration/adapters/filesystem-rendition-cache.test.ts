@@ -5,21 +5,21 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { StoreUnavailableError } from '../../../src/application/application-error.js';
-import { FilesystemRenditionCache } from '../../../src/adapters/filesystem/filesystem-rendition-cache.js';
 import { ObjectFolder } from '../../../src/adapters/filesystem/object-folder.js';
+import { BucketRenditionCache } from '../../../src/adapters/object-storage/bucket-rendition-cache.js';
 import { describeRenditionCacheContract } from '../../contract/rendition-cache.contract.js';
 import { expectSameBytes, readAll, someBytes, uniqueId } from '../../support/storage-fixtures.js';
 import { listTree, makeTempDir } from '../../support/storage-temp-dir.js';
 
 for (const publicBaseUrl of [undefined, 'https://cdn.example.test/renditions/']) {
   describeRenditionCacheContract(
-    `FilesystemRenditionCache ${publicBaseUrl === undefined ? 'without' : 'with'} a public base URL`,
+    `BucketRenditionCache over ObjectFolder (filesystem) ${publicBaseUrl === undefined ? 'without' : 'with'} a public base URL`,
     async () => {
       const dir = await makeTempDir('renditions');
       // A root that does not exist yet: the cache must create it on the first write.
       const root = path.join(dir.path, 'renditions');
       return {
-        subject: new FilesystemRenditionCache({ root, publicBaseUrl }),
+        subject: new BucketRenditionCache(new ObjectFolder(root), { publicBaseUrl }),
         cleanup: dir.remove,
         simulateOutage: async () => {
           await rm(root, { recursive: true, force: true });
@@ -41,15 +41,15 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 const renditionKey = (id: string, ext = 'webp', version = 'a'.repeat(16), fingerprint = 'b'.repeat(32)) =>
   `${id}/${version}/${fingerprint}.${ext}`;
 
-describe('FilesystemRenditionCache on disk', () => {
+describe('The filesystem rendition cache on disk', () => {
   let dir: Awaited<ReturnType<typeof makeTempDir>>;
   let root: string;
-  let cache: FilesystemRenditionCache;
+  let cache: BucketRenditionCache;
 
   beforeEach(async () => {
     dir = await makeTempDir('renditions');
     root = path.join(dir.path, 'root');
-    cache = new FilesystemRenditionCache({ root });
+    cache = new BucketRenditionCache(new ObjectFolder(root));
   });
 
   afterEach(async () => {
@@ -90,7 +90,7 @@ describe('FilesystemRenditionCache on disk', () => {
     const key = renditionKey(uniqueId());
     expect(await cache.locate(key)).to.equal(undefined);
     for (const base of ['https://cdn.example.test/r', 'https://cdn.example.test/r/']) {
-      const located = await new FilesystemRenditionCache({ root, publicBaseUrl: base }).locate(key);
+      const located = await new BucketRenditionCache(new ObjectFolder(root), { publicBaseUrl: base }).locate(key);
       expect(located).to.deep.equal({ url: `https://cdn.example.test/r/${key}`, expiresAt: undefined });
     }
   });

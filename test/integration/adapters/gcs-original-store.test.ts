@@ -1,15 +1,14 @@
-import { GcsOriginalStore } from '../../../src/adapters/gcs/gcs-original-store.js';
 import { describeOriginalStoreContract } from '../../contract/original-store.contract.js';
-import { gcsRun, gcsTestServer, skipWithoutGcs } from './gcs-test-server.js';
+import { gcsOriginalStore, gcsRun, gcsTestServer, skipWithoutGcs } from './gcs-test-server.js';
 
-describe('GcsOriginalStore against the Cloud Storage emulator (firebase-tools; no precondition checks)', function () {
+describe('The GCS original store against the Cloud Storage emulator (firebase-tools; no precondition checks)', function () {
   before(function () {
-    skipWithoutGcs(this, 'GcsOriginalStore integration tests');
+    skipWithoutGcs(this, 'GCS original store integration tests');
   });
 
   describeOriginalStoreContract(
-    'GcsOriginalStore on the firebase-tools emulator',
-    () => gcsRun(gcsTestServer()!, (storage, config) => new GcsOriginalStore(storage, config)),
+    'BucketOriginalStore over GcsBucket on the firebase-tools emulator',
+    () => gcsRun(gcsTestServer()!, gcsOriginalStore),
     { modelRuns: 10 },
   );
 });

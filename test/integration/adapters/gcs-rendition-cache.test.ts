@@ -2,24 +2,22 @@ import { expect } from 'chai';
 import { StoreUnavailableError } from '../../../src/application/application-error.js';
 import type { RenditionCache } from '../../../src/application/ports/rendition-cache.js';
 import { createGcsClient } from '../../../src/adapters/gcs/gcs-client.js';
-import { GcsOriginalStore } from '../../../src/adapters/gcs/gcs-original-store.js';
-import { GcsRenditionCache } from '../../../src/adapters/gcs/gcs-rendition-cache.js';
 import type { ImageId } from '../../../src/domain/image-id.js';
 import type { ContentVersion, OriginalKey } from '../../../src/domain/original.js';
 import { describeRenditionCacheContract } from '../../contract/rendition-cache.contract.js';
 import { someBytes } from '../../support/storage-fixtures.js';
-import { dummyServiceAccount, gcsRun, gcsTestServer, skipWithoutGcs, type GcsRun } from './gcs-test-server.js';
+import { dummyServiceAccount, gcsOriginalStore, gcsRenditionCache, gcsRun, gcsTestServer, skipWithoutGcs, type GcsRun } from './gcs-test-server.js';
 
 const KEY = 'abc/0123456789abcdef/0123456789abcdef0123456789abcdef.webp';
 
-describe('GcsRenditionCache against the Cloud Storage emulator (firebase-tools; it verifies no URL signatures, expiry or preconditions)', function () {
+describe('The GCS rendition cache against the Cloud Storage emulator (firebase-tools; it verifies no URL signatures, expiry or preconditions)', function () {
   before(function () {
-    skipWithoutGcs(this, 'GcsRenditionCache integration tests');
+    skipWithoutGcs(this, 'GCS rendition cache integration tests');
   });
 
   describeRenditionCacheContract(
-    'GcsRenditionCache on the firebase-tools emulator',
-    () => gcsRun(gcsTestServer()!, (storage, config) => new GcsRenditionCache(storage, config)),
+    'BucketRenditionCache over GcsBucket on the firebase-tools emulator',
+    () => gcsRun(gcsTestServer()!, gcsRenditionCache),
     { locate: 'signed', contentType: 'stored', modelRuns: 10 },
   );
 
@@ -32,7 +30,7 @@ describe('GcsRenditionCache against the Cloud Storage emulator (firebase-tools; 
     });
 
     it('stores the immutable Cache-Control with the rendition', async () => {
-      run = await gcsRun(gcsTestServer()!, (storage, config) => new GcsRenditionCache(storage, config));
+      run = await gcsRun(gcsTestServer()!, gcsRenditionCache);
       await run.subject.put(KEY, someBytes(10), 'image/webp');
       const server = gcsTestServer()!;
       const [metadata] = await createGcsClient({ bucket: server.bucket, apiEndpoint: server.endpoint })
@@ -44,7 +42,7 @@ describe('GcsRenditionCache against the Cloud Storage emulator (firebase-tools; 
     });
 
     it('serves the bytes to a plain fetch of the V4 signed URL (the emulator does not verify the signature or expiry)', async () => {
-      run = await gcsRun(gcsTestServer()!, (storage, config) => new GcsRenditionCache(storage, config));
+      run = await gcsRun(gcsTestServer()!, gcsRenditionCache);
       const bytes = someBytes(5000);
       await run.subject.put(KEY, bytes, 'image/webp');
       const location = (await run.subject.locate(KEY))!;
@@ -63,8 +61,8 @@ describe('GCS drivers with an unreachable endpoint (no server needed)', () => {
     credentials: dummyServiceAccount(),
   };
   const storage = createGcsClient(config);
-  const cache = new GcsRenditionCache(storage, config);
-  const store = new GcsOriginalStore(storage, config);
+  const cache = gcsRenditionCache(storage, config);
+  const store = gcsOriginalStore(storage, config);
   const original: OriginalKey = { id: 'abc' as ImageId, version: 'a'.repeat(64) as ContentVersion };
 
   for (const [name, call] of [

@@ -1,7 +1,10 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { Storage } from '@google-cloud/storage';
+import { GcsBucket } from '../../../src/adapters/gcs/gcs-bucket.js';
 import { createGcsClient } from '../../../src/adapters/gcs/gcs-client.js';
 import type { GcsConfig } from '../../../src/adapters/gcs/gcs-config.js';
+import { BucketOriginalStore } from '../../../src/adapters/object-storage/bucket-original-store.js';
+import { BucketRenditionCache, type BucketRenditionCacheConfig } from '../../../src/adapters/object-storage/bucket-rendition-cache.js';
 import { startLoopbackProxy } from '../../support/loopback-proxy.js';
 
 /**
@@ -43,7 +46,20 @@ export function dummyServiceAccount(): NonNullable<GcsConfig['credentials']> {
   return serviceAccount;
 }
 
-export function gcsConfigFor(server: GcsTestServer, overrides: Partial<GcsConfig> = {}): GcsConfig {
+/** A GCS driver's whole configuration slice: the bucket's and the stores' (prefix, delivery). */
+export type GcsStoreConfig = GcsConfig & BucketRenditionCacheConfig;
+
+/** The original store the composition root builds for `originals.driver=gcs`. */
+export function gcsOriginalStore(storage: Storage, config: GcsStoreConfig): BucketOriginalStore {
+  return new BucketOriginalStore(new GcsBucket(storage, config), config);
+}
+
+/** The rendition cache the composition root builds for `renditions.driver=gcs`. */
+export function gcsRenditionCache(storage: Storage, config: GcsStoreConfig): BucketRenditionCache {
+  return new BucketRenditionCache(new GcsBucket(storage, config), config);
+}
+
+export function gcsConfigFor(server: GcsTestServer, overrides: Partial<GcsStoreConfig> = {}): GcsStoreConfig {
   return {
     bucket: server.bucket,
     projectId: 'demo-test',
@@ -75,8 +91,8 @@ export interface GcsRun<T> {
  */
 export async function gcsRun<T>(
   server: GcsTestServer,
-  build: (storage: Storage, config: GcsConfig) => T,
-  overrides: Partial<GcsConfig> = {},
+  build: (storage: Storage, config: GcsStoreConfig) => T,
+  overrides: Partial<GcsStoreConfig> = {},
 ): Promise<GcsRun<T>> {
   const proxy = await startLoopbackProxy(Number(new URL(server.endpoint).port));
   const prefix = `test-runs/${randomUUID()}`;

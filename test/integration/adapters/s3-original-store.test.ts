@@ -1,15 +1,14 @@
-import { S3OriginalStore } from '../../../src/adapters/s3/s3-original-store.js';
 import { describeOriginalStoreContract } from '../../contract/original-store.contract.js';
-import { s3Run, s3TestServer, skipWithoutS3 } from './s3-test-server.js';
+import { s3OriginalStore, s3Run, s3TestServer, skipWithoutS3 } from './s3-test-server.js';
 
-describe('S3OriginalStore against a real S3 server (Ceph RADOS Gateway)', function () {
+describe('The S3 original store against a real S3 server (Ceph RADOS Gateway)', function () {
   before(function () {
-    skipWithoutS3(this, 'S3OriginalStore integration tests');
+    skipWithoutS3(this, 'S3 original store integration tests');
   });
 
   describeOriginalStoreContract(
-    'S3OriginalStore on Ceph RGW',
-    () => s3Run(s3TestServer()!, (client, config) => new S3OriginalStore(client, config)),
+    'BucketOriginalStore over S3Bucket on Ceph RGW',
+    () => s3Run(s3TestServer()!, s3OriginalStore),
     { modelRuns: 10 },
   );
 });

@@ -2,24 +2,22 @@ import { expect } from 'chai';
 import { StoreUnavailableError } from '../../../src/application/application-error.js';
 import type { RenditionCache } from '../../../src/application/ports/rendition-cache.js';
 import { createS3Client } from '../../../src/adapters/s3/s3-client.js';
-import { S3OriginalStore } from '../../../src/adapters/s3/s3-original-store.js';
-import { S3RenditionCache } from '../../../src/adapters/s3/s3-rendition-cache.js';
 import type { ContentVersion, OriginalKey } from '../../../src/domain/original.js';
 import type { ImageId } from '../../../src/domain/image-id.js';
 import { describeRenditionCacheContract } from '../../contract/rendition-cache.contract.js';
 import { someBytes } from '../../support/storage-fixtures.js';
-import { s3ConfigFor, s3Run, s3TestServer, skipWithoutS3, type S3Run } from './s3-test-server.js';
+import { s3ConfigFor, s3OriginalStore, s3RenditionCache, s3Run, s3TestServer, skipWithoutS3, type S3Run } from './s3-test-server.js';
 
 const KEY = 'abc/0123456789abcdef/0123456789abcdef0123456789abcdef.webp';
 
-describe('S3RenditionCache against a real S3 server (Ceph RADOS Gateway)', function () {
+describe('The S3 rendition cache against a real S3 server (Ceph RADOS Gateway)', function () {
   before(function () {
-    skipWithoutS3(this, 'S3RenditionCache integration tests');
+    skipWithoutS3(this, 'S3 rendition cache integration tests');
   });
 
   describeRenditionCacheContract(
-    'S3RenditionCache on Ceph RGW',
-    () => s3Run(s3TestServer()!, (client, config) => new S3RenditionCache(client, config)),
+    'BucketRenditionCache over S3Bucket on Ceph RGW',
+    () => s3Run(s3TestServer()!, s3RenditionCache),
     { locate: 'signed', contentType: 'stored', modelRuns: 10 },
   );
 
@@ -32,7 +30,7 @@ describe('S3RenditionCache against a real S3 server (Ceph RADOS Gateway)', funct
     });
 
     it('serves the bytes and the immutable Cache-Control to a plain fetch of the presigned URL', async () => {
-      run = await s3Run(s3TestServer()!, (client, config) => new S3RenditionCache(client, config));
+      run = await s3Run(s3TestServer()!, s3RenditionCache);
       const bytes = someBytes(5000);
       await run.subject.put(KEY, bytes, 'image/webp');
       const location = await run.subject.locate(KEY);
@@ -44,7 +42,7 @@ describe('S3RenditionCache against a real S3 server (Ceph RADOS Gateway)', funct
     });
 
     it('is refused (403) when the signature is tampered with', async () => {
-      run = await s3Run(s3TestServer()!, (client, config) => new S3RenditionCache(client, config));
+      run = await s3Run(s3TestServer()!, s3RenditionCache);
       await run.subject.put(KEY, someBytes(10), 'image/webp');
       const url = new URL((await run.subject.locate(KEY))!.url);
       const signature = url.searchParams.get('X-Amz-Signature')!;
@@ -57,7 +55,7 @@ describe('S3RenditionCache against a real S3 server (Ceph RADOS Gateway)', funct
 
     it('is refused (403) once expired: signed for 1 s, fetched after 2 s', async function () {
       this.timeout(10_000);
-      run = await s3Run(s3TestServer()!, (client, config) => new S3RenditionCache(client, config), {
+      run = await s3Run(s3TestServer()!, s3RenditionCache, {
         signedUrlTtlSeconds: 1,
       });
       await run.subject.put(KEY, someBytes(10), 'image/webp');
@@ -77,7 +75,7 @@ describe('S3RenditionCache against a real S3 server (Ceph RADOS Gateway)', funct
       const config = s3ConfigFor(s3TestServer()!, { bucket: `missing-${Date.now()}` });
       const client = createS3Client(config);
       try {
-        const error = await new S3RenditionCache(client, config).check().catch((caught: unknown) => caught);
+        const error = await s3RenditionCache(client, config).check().catch((caught: unknown) => caught);
         expect(error).to.be.instanceOf(StoreUnavailableError);
         expect((error as Error).cause).to.not.equal(undefined);
       } finally {
@@ -97,8 +95,8 @@ describe('S3 drivers with an unreachable endpoint (no server needed)', () => {
     secretAccessKey: 'testtesttest',
   };
   const client = createS3Client(config);
-  const cache = new S3RenditionCache(client, config);
-  const store = new S3OriginalStore(client, config);
+  const cache = s3RenditionCache(client, config);
+  const store = s3OriginalStore(client, config);
   const original: OriginalKey = { id: 'abc' as ImageId, version: 'a'.repeat(64) as ContentVersion };
 
   after(() => client.destroy());

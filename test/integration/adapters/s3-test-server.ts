@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { BucketOriginalStore } from '../../../src/adapters/object-storage/bucket-original-store.js';
+import { BucketRenditionCache, type BucketRenditionCacheConfig } from '../../../src/adapters/object-storage/bucket-rendition-cache.js';
+import { S3Bucket } from '../../../src/adapters/s3/s3-bucket.js';
 import { createS3Client } from '../../../src/adapters/s3/s3-client.js';
 import type { S3Config } from '../../../src/adapters/s3/s3-config.js';
 import { startLoopbackProxy } from '../../support/loopback-proxy.js';
@@ -28,7 +31,20 @@ export function skipWithoutS3(context: Mocha.Context, what: string): void {
   context.skip();
 }
 
-export function s3ConfigFor(server: S3TestServer, overrides: Partial<S3Config> = {}): S3Config {
+/** An S3 driver's whole configuration slice: the bucket's and the stores' (prefix, delivery). */
+export type S3StoreConfig = S3Config & BucketRenditionCacheConfig;
+
+/** The original store the composition root builds for `originals.driver=s3`. */
+export function s3OriginalStore(client: S3Client, config: S3StoreConfig): BucketOriginalStore {
+  return new BucketOriginalStore(new S3Bucket(client, config), config);
+}
+
+/** The rendition cache the composition root builds for `renditions.driver=s3`. */
+export function s3RenditionCache(client: S3Client, config: S3StoreConfig): BucketRenditionCache {
+  return new BucketRenditionCache(new S3Bucket(client, config), config);
+}
+
+export function s3ConfigFor(server: S3TestServer, overrides: Partial<S3StoreConfig> = {}): S3StoreConfig {
   return {
     bucket: server.bucket,
     region: 'us-east-1',
@@ -70,8 +86,8 @@ export interface S3Run<T> {
  */
 export async function s3Run<T>(
   server: S3TestServer,
-  build: (client: S3Client, config: S3Config) => T,
-  overrides: Partial<S3Config> = {},
+  build: (client: S3Client, config: S3StoreConfig) => T,
+  overrides: Partial<S3StoreConfig> = {},
 ): Promise<S3Run<T>> {
   const proxy = await startLoopbackProxy(Number(new URL(server.endpoint).port));
   const prefix = `test-runs/${randomUUID()}`;

@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { ContainerModule } from 'inversify';
-import { FilesystemOriginalStore } from '../../../adapters/filesystem/filesystem-original-store.js';
-import { FilesystemRenditionCache } from '../../../adapters/filesystem/filesystem-rendition-cache.js';
+import { ObjectFolder } from '../../../adapters/filesystem/object-folder.js';
+import { BucketOriginalStore } from '../../../adapters/object-storage/bucket-original-store.js';
+import { BucketRenditionCache } from '../../../adapters/object-storage/bucket-rendition-cache.js';
 import { TOKENS } from '../tokens.js';
 
 export function filesystemOriginalStoreModule(settings: { root: string | undefined; dataDir: string }): ContainerModule {
   const root = settings.root ?? path.join(settings.dataDir, 'originals');
   return new ContainerModule(({ bind }) => {
-    bind(TOKENS.OriginalStore).toConstantValue(new FilesystemOriginalStore({ root }));
+    bind(TOKENS.OriginalStore).toConstantValue(new BucketOriginalStore(new ObjectFolder(root)));
   });
 }
 
@@ -18,6 +19,8 @@ export function filesystemRenditionCacheModule(settings: {
 }): ContainerModule {
   const root = settings.root ?? path.join(settings.dataDir, 'renditions');
   return new ContainerModule(({ bind }) => {
-    bind(TOKENS.RenditionCache).toConstantValue(new FilesystemRenditionCache({ root, publicBaseUrl: settings.publicBaseUrl }));
+    bind(TOKENS.RenditionCache).toConstantValue(
+      new BucketRenditionCache(new ObjectFolder(root), { publicBaseUrl: settings.publicBaseUrl }),
+    );
   });
 }

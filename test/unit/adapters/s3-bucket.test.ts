@@ -1,11 +1,12 @@
 import { expect } from 'chai';
+import { BucketRenditionCache, type BucketRenditionCacheConfig } from '../../../src/adapters/object-storage/bucket-rendition-cache.js';
+import { S3Bucket } from '../../../src/adapters/s3/s3-bucket.js';
 import { createS3Client } from '../../../src/adapters/s3/s3-client.js';
 import type { S3Config } from '../../../src/adapters/s3/s3-config.js';
-import { S3RenditionCache } from '../../../src/adapters/s3/s3-rendition-cache.js';
 
 // Presigning is local (the SDK signs with the configured keys), so these run without any server.
 const KEY = 'abc/0123456789abcdef/0123456789abcdef0123456789abcdef.webp';
-const base: S3Config = {
+const base: S3Config & BucketRenditionCacheConfig = {
   bucket: 'renditions',
   prefix: 'cache',
   region: 'eu-west-1',
@@ -15,9 +16,9 @@ const base: S3Config = {
   secretAccessKey: 'secret',
 };
 
-function cacheWith(overrides: Partial<S3Config>): S3RenditionCache {
+function cacheWith(overrides: Partial<S3Config & BucketRenditionCacheConfig>): BucketRenditionCache {
   const config = { ...base, ...overrides };
-  return new S3RenditionCache(createS3Client(config), config);
+  return new BucketRenditionCache(new S3Bucket(createS3Client(config), config), config);
 }
 
 /** X-Amz-Date is `YYYYMMDDTHHMMSSZ`. */
@@ -28,7 +29,7 @@ function parseAmzDate(value: string): number {
   return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
 }
 
-describe('S3RenditionCache.locate (URLs built locally, no server)', () => {
+describe('S3Bucket: presigned rendition URLs (built locally, no server)', () => {
   it('presigns a SigV4 GET for the prefixed key that expires after signedUrlTtlSeconds, as expiresAt says', async () => {
     const before = Date.now();
     const location = (await cacheWith({ signedUrlTtlSeconds: 900 }).locate(KEY))!;
@@ -47,17 +48,6 @@ describe('S3RenditionCache.locate (URLs built locally, no server)', () => {
   it('uses a one-hour lifetime by default', async () => {
     const location = (await cacheWith({}).locate(KEY))!;
     expect(new URL(location.url).searchParams.get('X-Amz-Expires')).to.equal('3600');
-  });
-
-  it('answers publicBaseUrl + key, percent-encoded per segment, without expiry when a public base URL is set', async () => {
-    const location = await cacheWith({ publicBaseUrl: 'https://cdn.example.com/img/' }).locate('abc/ü b+c/x.png');
-    expect(location).to.deep.equal({ url: 'https://cdn.example.com/img/cache/abc/%C3%BC%20b%2Bc/x.png', expiresAt: undefined });
-  });
-
-  it('refuses a lifetime SigV4 cannot give (over 7 days, zero, fractional)', () => {
-    for (const signedUrlTtlSeconds of [604_801, 0, 1.5]) {
-      expect(() => cacheWith({ signedUrlTtlSeconds }), String(signedUrlTtlSeconds)).to.throw(RangeError);
-    }
   });
 
   it('refuses half a key pair instead of silently falling back to the default credential chain', () => {

@@ -1,0 +1,45 @@
+import type { StoredObject } from '../../application/ports/rendition-cache.js';
+
+/** What an object is written with. A store that keeps bare bytes (a folder) may ignore it. */
+export interface ObjectMetadata {
+  readonly contentType: string;
+  readonly cacheControl?: string;
+}
+
+/**
+ * One bucket of objects under slash-separated names: an S3 bucket, a Cloud Storage bucket, a local folder. It
+ * is what a driver implements; `BucketOriginalStore` and `BucketRenditionCache` are written once over it.
+ * Names reach a bucket already validated (`assertObjectKey`) and prefixed by those stores; a bucket that maps
+ * names to something where `..` would mean more (a folder) checks them again itself.
+ *
+ * Every method throws `StoreUnavailableError` carrying the driver's error as `cause` when the bucket fails or
+ * cannot be reached; not-found is a value, never an exception.
+ */
+export interface ObjectBucket {
+  /** Writes the whole object atomically: a reader sees the old object or the new one, never a part. */
+  put(name: string, bytes: Uint8Array, metadata: ObjectMetadata): Promise<void>;
+
+  /** The whole object, or `undefined` when there is none. */
+  read(name: string): Promise<Uint8Array | undefined>;
+
+  /** The object opened for streaming, or `undefined` when there is none. */
+  open(name: string): Promise<StoredObject | undefined>;
+
+  /** Removes one object; a missing object is not an error. */
+  delete(name: string): Promise<void>;
+
+  /** Removes every object whose name starts with `prefix` (`a/b/` everything below `a/b`); idempotent. */
+  deletePrefix(prefix: string): Promise<void>;
+
+  /**
+   * A URL that lets anyone GET the object for `ttlSeconds` from now (at least: the signature's clock starts at
+   * or after the call). Absent on buckets that cannot sign, such as a folder.
+   */
+  sign?(name: string, ttlSeconds: number): Promise<string>;
+
+  /**
+   * Resolves when the bucket answers and is usable. `prefix` is where the calling store's names live (`''` for
+   * the whole bucket): a bucket whose permissions may be granted per prefix checks there.
+   */
+  check(prefix: string): Promise<void>;
+}
