@@ -1,6 +1,6 @@
 import { InvalidRequestError, type RequestPart } from './domain-error.js';
-import { canonicalExtension, formatFromExtension, isLossy, SUPPORTED_EXTENSIONS, type OutputFormat } from './image-format.js';
-import { isImageId, MAX_IMAGE_ID_LENGTH, type ImageId } from './image-id.js';
+import { canonicalExtension, formatFromExtension, isLossy, OUTPUT_FORMATS, SUPPORTED_EXTENSIONS, type OutputFormat } from './image-format.js';
+import { IMAGE_ID_RULE, isImageId, MAX_IMAGE_ID_LENGTH, type ImageId } from './image-id.js';
 import { MAX_DIMENSION_DIGITS, type Limits } from './limits.js';
 import { clampBox, exceedsLimits, FITS, scaleBox, type Box, type Fit } from './scaling.js';
 
@@ -61,9 +61,10 @@ export type ImageRequestParse =
   | { readonly kind: 'oversized'; readonly request: ImageRequest; readonly clamped: ImageRequest; readonly reason: string }
   | { readonly kind: 'invalid'; readonly error: InvalidRequestError };
 
-// The scale group takes any decimal so that `_2.625x` is rejected by `parseScale` as a bad scale, not as a bad id.
+// The scale group takes any decimal so that `_2.625x` is refused as a bad scale, not as a bad id.
 const SIZED_NAME = /^(.+)_(\d+)_(\d+)(?:_(\d+(?:\.\d+)?)x)?$/;
-const SCALE_PATTERN = /^\d+(?:\.\d{1,2})?$/;
+const DIMENSION_PATTERN = new RegExp(`^\\d{1,${MAX_DIMENSION_DIGITS}}$`);
+const SCALE_PATTERN = /^(?=.{1,8}$)\d+(?:\.\d{1,2})?$/;
 const SIGMA_PATTERN = /^\d{1,3}(?:\.\d{1,2})?$/;
 const QUALITY_PATTERN = /^\d{1,3}$/;
 const HEX_COLOUR = /^(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/;
@@ -100,16 +101,58 @@ function sameColour(a: Rgba, b: Rgba): boolean {
   return a.r === b.r && a.g === b.g && a.b === b.b && a.alpha === b.alpha;
 }
 
-function parseDimension(part: 'width' | 'height', raw: string): number {
-  if (raw.length > MAX_DIMENSION_DIGITS) fail(part, `${part} must be an integer of at most ${MAX_DIMENSION_DIGITS} digits`);
-  return Number.parseInt(raw, 10);
+const BG_RULE = 'bg must be a hex colour (rgb, rrggbb or rrggbbaa) or components of 0–255';
+const FORMAT_RULE = `format must be one of ${SUPPORTED_EXTENSIONS.join(', ')}`;
+
+/** A colour from its hex text; throws `InvalidRequestError` on `bg` for anything else. */
+export function colourFrom(text: string): Rgba {
+  return parseColour(text) ?? fail('bg', BG_RULE);
 }
 
-function parseScale(raw: string, limits: Limits): number {
-  if (!SCALE_PATTERN.test(raw) || raw.length > 8) fail('scale', 'scale must look like _2x or _1.5x (at most two decimals)');
-  const scale = Number(raw);
-  if (scale < 1 || scale > limits.maxScale) fail('scale', `scale must be between 1 and ${limits.maxScale}`);
-  return scale;
+/** The format an extension names; throws `InvalidRequestError` on `format` for an unsupported one. */
+export function formatFrom(extension: string): OutputFormat {
+  return formatFromExtension(extension) ?? fail('format', FORMAT_RULE);
+}
+
+function oneOf<T extends string>(part: RequestPart, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) fail(part, `${part} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+const isByte = (value: number): boolean => Number.isInteger(value) && value >= 0 && value <= 255;
+
+/**
+ * Every field's rule, stated once. `create` applies them to fields from code; `parse` reads the URL's text into
+ * fields (text the grammar refuses becomes `NaN`, which these refuse) and applies them too, so a rule can
+ * neither differ nor give a different message between the two.
+ */
+function validate(fields: ImageRequestFields, limits: Limits): void {
+  for (const part of ['width', 'height'] as const) {
+    const value = fields[part];
+    if (!(Number.isInteger(value) && value >= 0 && String(value).length <= MAX_DIMENSION_DIGITS)) {
+      fail(part, `${part} must be a whole number of at most ${MAX_DIMENSION_DIGITS} digits`);
+    }
+  }
+  if (!(fields.scale >= 1 && fields.scale <= limits.maxScale && hasAtMostTwoDecimals(fields.scale))) {
+    fail('scale', `scale must be from 1 to ${limits.maxScale} with at most two decimals, as in _2x or _1.5x`);
+  }
+  if (!isImageId(fields.id)) fail('id', IMAGE_ID_RULE);
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(fields.format)) fail('format', FORMAT_RULE);
+  oneOf('fit', fields.fit, FITS);
+  oneOf('gravity', fields.gravity, GRAVITIES);
+  if (fields.quality !== undefined && !(Number.isInteger(fields.quality) && fields.quality >= 1 && fields.quality <= 100)) {
+    fail('quality', 'quality must be an integer from 1 to 100');
+  }
+  const { blur } = fields;
+  if (blur !== undefined && blur !== 'default' && !(blur >= MIN_BLUR_SIGMA && blur <= MAX_BLUR_SIGMA && hasAtMostTwoDecimals(blur))) {
+    fail('blur', `blur must be true, false or a sigma from ${MIN_BLUR_SIGMA} to ${MAX_BLUR_SIGMA} with at most two decimals`);
+  }
+  if (![fields.bg.r, fields.bg.g, fields.bg.b, fields.bg.alpha].every(isByte)) fail('bg', BG_RULE);
+}
+
+/** The number `text` spells if it matches `pattern`, else `NaN`: `1e2`, `0x10` or `1.0000000000000001` must not pass as numbers. */
+function numberFrom(text: string, pattern: RegExp): number {
+  return pattern.test(text) ? Number(text) : NaN;
 }
 
 function readOptions(query: string): Map<OptionKey, string> {
@@ -129,29 +172,10 @@ function readOptions(query: string): Map<OptionKey, string> {
   return options;
 }
 
-function oneOf<T extends string>(part: RequestPart, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) fail(part, `${part} must be one of ${allowed.join(', ')}`);
-  return value as T;
-}
-
-function parseQuality(value: string): number {
-  const quality = QUALITY_PATTERN.test(value) ? Number(value) : NaN;
-  if (!(quality >= 1 && quality <= 100)) fail('quality', 'quality must be an integer from 1 to 100');
-  return quality;
-}
-
-function parseBlur(value: string): Blur | undefined {
-  if (value === 'true') return 'default';
-  if (value === 'false') return undefined;
-  const sigma = SIGMA_PATTERN.test(value) ? Number(value) : NaN;
-  if (!(sigma >= MIN_BLUR_SIGMA && sigma <= MAX_BLUR_SIGMA)) {
-    fail('blur', `blur must be true, false or a sigma from ${MIN_BLUR_SIGMA} to ${MAX_BLUR_SIGMA} with at most two decimals`);
-  }
-  return sigma;
-}
-
-function parseBoolean(part: 'proxy', value: string): boolean {
-  return oneOf(part, value, ['true', 'false'] as const) === 'true';
+function blurFrom(text: string): Blur | undefined {
+  if (text === 'true') return 'default';
+  if (text === 'false') return undefined;
+  return numberFrom(text, SIGMA_PATTERN);
 }
 
 /**
@@ -208,22 +232,9 @@ export class ImageRequest implements ImageRequestFields {
     }
   }
 
-  /** Builds a request from fields, validating each one as `parse` would; throws `InvalidRequestError`. */
+  /** Builds a request from fields, validating each one as `parse` does; throws `InvalidRequestError`. */
   static create(fields: ImageRequestFields, limits: Limits): ImageRequest {
-    if (!isImageId(fields.id)) fail('id', 'id must be 1–128 characters of A–Z a–z 0–9 _ -');
-    for (const part of ['width', 'height'] as const) {
-      const value = fields[part];
-      if (!Number.isInteger(value) || value < 0 || String(value).length > MAX_DIMENSION_DIGITS) fail(part, `${part} must be a non-negative integer`);
-    }
-    if (!(fields.scale >= 1 && fields.scale <= limits.maxScale) || !hasAtMostTwoDecimals(fields.scale)) {
-      fail('scale', `scale must be between 1 and ${limits.maxScale} with at most two decimals`);
-    }
-    if (fields.quality !== undefined && !(Number.isInteger(fields.quality) && fields.quality >= 1 && fields.quality <= 100)) {
-      fail('quality', 'quality must be an integer from 1 to 100');
-    }
-    if (typeof fields.blur === 'number' && !(fields.blur >= MIN_BLUR_SIGMA && fields.blur <= MAX_BLUR_SIGMA && hasAtMostTwoDecimals(fields.blur))) {
-      fail('blur', `blur must be a sigma from ${MIN_BLUR_SIGMA} to ${MAX_BLUR_SIGMA}`);
-    }
+    validate(fields, limits);
     return new ImageRequest(fields);
   }
 
@@ -234,52 +245,32 @@ export class ImageRequest implements ImageRequestFields {
     const dot = file.lastIndexOf('.');
     if (dot < 0) fail('format', `a format extension is required, one of ${SUPPORTED_EXTENSIONS.join(', ')}`);
     const name = file.slice(0, dot);
-    const extension = file.slice(dot + 1);
-    const format = formatFromExtension(extension);
-    if (format === undefined) fail('format', `format must be one of ${SUPPORTED_EXTENSIONS.join(', ')}`);
+    const format = formatFrom(file.slice(dot + 1));
 
-    let id = name;
-    let width = 0;
-    let height = 0;
-    let scale = 1;
     const sized = SIZED_NAME.exec(name);
-    if (sized) {
-      id = sized[1] ?? '';
-      width = parseDimension('width', sized[2] ?? '');
-      height = parseDimension('height', sized[3] ?? '');
-      if (sized[4] !== undefined) scale = parseScale(sized[4], limits);
-    }
-    if (!isImageId(id)) fail('id', 'id must be 1–128 characters of A–Z a–z 0–9 _ -');
-
     const options = readOptions(query);
-    const get = (key: OptionKey): string | undefined => options.get(key);
-    const fitValue = get('fit');
-    const gravityValue = get('gravity');
-    const qualityValue = get('quality');
-    const blurValue = get('blur');
-    const bgValue = get('bg');
-    const autoValue = get('auto');
-    const proxyValue = get('proxy');
-    let bg = WHITE;
-    if (bgValue !== undefined) {
-      const colour = parseColour(bgValue);
-      if (!colour) fail('bg', 'bg must be a hex colour: rgb, rrggbb or rrggbbaa');
-      bg = colour;
-    }
-    return new ImageRequest({
-      id,
-      width,
-      height,
-      scale,
-      format,
-      fit: fitValue === undefined ? 'clip' : oneOf('fit', fitValue, FITS),
-      gravity: gravityValue === undefined ? 'center' : oneOf('gravity', gravityValue, GRAVITIES),
-      quality: qualityValue === undefined ? undefined : parseQuality(qualityValue),
-      blur: blurValue === undefined ? undefined : parseBlur(blurValue),
-      bg,
-      autoFormat: autoValue === undefined ? false : oneOf('auto', autoValue, ['format'] as const) === 'format',
-      proxy: proxyValue === undefined ? false : parseBoolean('proxy', proxyValue),
-    });
+    const option = <T>(key: OptionKey, read: (text: string) => T, absent: T): T => {
+      const text = options.get(key);
+      return text === undefined ? absent : read(text);
+    };
+    return ImageRequest.create(
+      {
+        id: (sized ? (sized[1] ?? '') : name) as ImageId,
+        width: sized ? numberFrom(sized[2] ?? '', DIMENSION_PATTERN) : 0,
+        height: sized ? numberFrom(sized[3] ?? '', DIMENSION_PATTERN) : 0,
+        scale: sized?.[4] === undefined ? 1 : numberFrom(sized[4], SCALE_PATTERN),
+        format,
+        // Unchecked text here: `create` holds the one rule for each.
+        fit: option('fit', (text) => text as Fit, 'clip'),
+        gravity: option('gravity', (text) => text as Gravity, 'center'),
+        quality: option('quality', (text) => numberFrom(text, QUALITY_PATTERN), undefined),
+        blur: option('blur', blurFrom, undefined),
+        bg: option('bg', colourFrom, WHITE),
+        autoFormat: option('auto', (text) => oneOf('auto', text, ['format'] as const) === 'format', false),
+        proxy: option('proxy', (text) => oneOf('proxy', text, ['true', 'false'] as const) === 'true', false),
+      },
+      limits,
+    );
   }
 
   /** The box in device pixels: `round(w·s) × round(h·s)`. */

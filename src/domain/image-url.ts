@@ -1,7 +1,7 @@
 import { InvalidRequestError } from './domain-error.js';
-import { formatFromExtension, SUPPORTED_EXTENSIONS, type OutputFormat } from './image-format.js';
+import type { OutputFormat } from './image-format.js';
 import type { ImageId } from './image-id.js';
-import { ImageRequest, parseColour, WHITE, type Blur, type Gravity, type Rgba } from './image-request.js';
+import { colourFrom, formatFrom, ImageRequest, WHITE, type Blur, type Gravity, type Rgba } from './image-request.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { exceedsLimits, type Fit } from './scaling.js';
 
@@ -48,25 +48,16 @@ function fail(part: ConstructorParameters<typeof InvalidRequestError>[0], messag
   throw new InvalidRequestError(part, message);
 }
 
-function toFormat(format: ImageUrlOptions['format']): OutputFormat {
-  const resolved = formatFromExtension(format ?? 'jpeg');
-  if (resolved === undefined) fail('format', `format must be one of ${SUPPORTED_EXTENSIONS.join(', ')}`);
-  return resolved;
-}
-
 function toBlur(blur: ImageUrlOptions['blur']): Blur | undefined {
   if (blur === undefined || blur === false) return undefined;
   return blur === true ? 'default' : blur;
 }
 
+/** Components are checked by `ImageRequest.create`, text by `colourFrom`: the parser's own rules. */
 function toColour(bg: ImageUrlOptions['bg']): Rgba {
   if (bg === undefined) return WHITE;
-  if (typeof bg !== 'string') {
-    const valid = [bg.r, bg.g, bg.b, bg.alpha].every((c) => Number.isInteger(c) && c >= 0 && c <= 255);
-    if (!valid) fail('bg', 'bg components must be integers from 0 to 255');
-    return bg;
-  }
-  return parseColour(bg.startsWith('#') ? bg.slice(1) : bg) ?? fail('bg', 'bg must be a hex colour: rgb, rrggbb or rrggbbaa');
+  if (typeof bg !== 'string') return bg;
+  return colourFrom(bg.startsWith('#') ? bg.slice(1) : bg);
 }
 
 /**
@@ -80,7 +71,7 @@ export function imageRequestOf(id: string, options: ImageUrlOptions = {}, limits
       width: options.width ?? 0,
       height: options.height ?? 0,
       scale: options.scale ?? 1,
-      format: toFormat(options.format),
+      format: formatFrom(options.format ?? 'jpeg'),
       fit: options.fit ?? 'clip',
       gravity: options.gravity ?? 'center',
       quality: options.quality,

@@ -366,6 +366,39 @@ describe('ImageRequest', () => {
       expect(part({ height: 1.5 })).to.equal('height');
       expect(part({ id: 'a/b' })).to.equal('id');
     });
+
+    it('parse and create refuse the same bad value with the same part and message (one rule each)', () => {
+      const base = { id: 'p' as never, width: 10, height: 10, scale: 1, format: 'jpeg' as const, fit: 'clip' as const, gravity: 'center' as const, quality: undefined, blur: undefined, bg: WHITE, autoFormat: false, proxy: false };
+      const fromCreate = (fields: object): InvalidRequestError => {
+        try {
+          ImageRequest.create({ ...base, ...fields }, DEFAULT_LIMITS);
+        } catch (error) {
+          return error as InvalidRequestError;
+        }
+        return expect.fail(`create accepted ${JSON.stringify(fields)}`);
+      };
+      const cases: readonly (readonly [string, object])[] = [
+        ['/a%2Fb_10_10.jpg', { id: 'a%2Fb' }],
+        [`/${'a'.repeat(129)}_10_10.jpg`, { id: 'a'.repeat(129) }],
+        ['/p_1234567890_10.jpg', { width: 1234567890 }],
+        ['/p_10_1234567890.jpg', { height: 1234567890 }],
+        ['/p_10_10_2.625x.jpg', { scale: 2.625 }],
+        ['/p_10_10_5x.jpg', { scale: 5 }],
+        ['/p_10_10.jpg?quality=0', { quality: 0 }],
+        ['/p_10_10.jpg?quality=101', { quality: 101 }],
+        ['/p_10_10.jpg?blur=0.2', { blur: 0.2 }],
+        ['/p_10_10.jpg?blur=100.01', { blur: 100.01 }],
+        ['/p_10_10.jpg?fit=stretch', { fit: 'stretch' }],
+        ['/p_10_10.jpg?gravity=up', { gravity: 'up' }],
+        ['/p_10_10.jpg?bg=ggg', { bg: { r: 256, g: 0, b: 0, alpha: 255 } }],
+      ];
+      for (const [url, fields] of cases) {
+        const parsed = parseUrl(url);
+        if (parsed.kind !== 'invalid') expect.fail(`${url} was accepted`);
+        const created = fromCreate(fields);
+        expect([created.part, created.message], url).to.deep.equal([parsed.error.part, parsed.error.message]);
+      }
+    });
   });
 });
 
