@@ -3,7 +3,7 @@ import type { OutputFormat } from '../../domain/image-format.js';
 import type { ImageRequest } from '../../domain/image-request.js';
 import type { Limits } from '../../domain/limits.js';
 import type { OriginalMetadata } from '../../domain/original.js';
-import { Rendition, resolveSpec, type RenderDefaults } from '../../domain/rendition.js';
+import { Rendition, renditionPrefix, resolveSpec, type RenderDefaults } from '../../domain/rendition.js';
 import { OriginalNotFoundError, StoreUnavailableError } from '../application-error.js';
 import type { BackgroundTasks } from '../background-tasks.js';
 import type { RenderGate } from '../render-gate.js';
@@ -206,11 +206,30 @@ export class GetRendition {
           bytes: image.bytes.length,
           createdAt: this.deps.clock.now(),
         });
+        await this.withdrawIfSuperseded(original);
       } finally {
         // Released only once the row is written, so the replica that takes the lock next finds it.
         if (held !== undefined) this.unlock(held, key);
       }
     });
+  }
+
+  /**
+   * A DELETE or an overwrite that ran while this rendition was rendered or stored has already purged the
+   * original's renditions, so it cannot have removed what was written just now: that object would stay reachable
+   * at its cache URL (and its row would answer again after a re-upload of the same bytes). Checked after both
+   * writes, so whichever order they interleave in, one of the two sides removes it.
+   */
+  private async withdrawIfSuperseded(original: OriginalMetadata): Promise<void> {
+    const current = await this.deps.index.findOriginal(original.id);
+    if (current?.version === original.version) return;
+    this.deps.logger.info('original deleted or replaced while its rendition was rendered; withdrawing the rendition', {
+      id: original.id,
+      version: original.version,
+    });
+    // Rows first, then objects, as every purge does: the index never points at nothing.
+    await this.deps.index.deleteRenditionsOfVersion(original.id, original.version);
+    await this.deps.cache.purge(renditionPrefix(original));
   }
 
   private async render(original: OriginalMetadata, rendition: Rendition): Promise<RenderedImage> {

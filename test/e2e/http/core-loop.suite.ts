@@ -2,6 +2,9 @@ import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import sharp from 'sharp';
+import type { ImageId } from '../../../src/domain/image-id.js';
+import { TOKENS } from '../../../src/infrastructure/di/tokens.js';
+import { Gate } from '../../support/gate.js';
 import { issueToken, settle, startTestService, tokenFor, upload, uploadOriginal, type TestService } from '../../support/service-harness.js';
 
 /** Sends a request with the path exactly as given (fetch would normalise `..` and `%2F` away). */
@@ -226,6 +229,38 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
       await expectJsonError(await fetch(`${base}/${id}_50_50.jpg`), 404, 'NOT_FOUND');
       await expectJsonError(await fetch(`${base}/${id}`, { method: 'DELETE' }), 404, 'NOT_FOUND');
       expect((await issueToken(base, id)).status).to.equal(200);
+    });
+
+    it('a DELETE while a render of the image is in flight leaves no rendition behind (issue 10.6)', async () => {
+      const id = uniqueId('racedel');
+      const bytes = await photo(400, 300);
+      await uploadOriginal(base, id, bytes);
+      // Every render slot taken, as by other renders: the GET reads its original, then waits for a slot.
+      const gate = service.container.get(TOKENS.RenderGate);
+      const slots = new Gate();
+      slots.close();
+      const held = Array.from({ length: service.config.render.concurrency }, () => gate.run(() => slots.wait()));
+      const pending = fetch(`${base}/${id}_120_90.png`);
+      for (let polls = 0; gate.waiting === 0 && polls < 500; polls++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(gate.waiting, 'the GET is waiting for a render slot').to.equal(1);
+
+      expect((await fetch(`${base}/${id}`, { method: 'DELETE' })).status).to.equal(204);
+      slots.open();
+      await Promise.all(held);
+      const answered = await pending;
+      expect([answered.status, answered.headers.get('x-cache')]).to.deep.equal([200, 'MISS']);
+      await answered.arrayBuffer();
+      await settle(service);
+
+      // The ETag names the rendition's key: `"{version[0..16]}-{fingerprint}"` ↔ `{id}/{version[0..16]}/{fingerprint}.png`.
+      const [version, fingerprint] = (answered.headers.get('etag') ?? '').replaceAll('"', '').split('-');
+      expect(await service.container.get(TOKENS.RenditionCache).open(`${id}/${version}/${fingerprint}.png`)).to.equal(undefined);
+      expect(await service.container.get(TOKENS.CacheIndex).listRenditions(id as ImageId)).to.deep.equal([]);
+      // The same bytes uploaded again are a new original: their first GET renders, it is not a hit on a leftover.
+      await uploadOriginal(base, id, bytes);
+      const again = await fetch(`${base}/${id}_120_90.png`, { redirect: 'manual' });
+      expect(again.headers.get('x-cache')).to.equal('MISS');
+      await again.arrayBuffer();
     });
 
     it('serves operations endpoints', async () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import sharp from 'sharp';
 import { OriginalNotFoundError, StoreUnavailableError } from '../../../src/application/application-error.js';
+import { DeleteImage } from '../../../src/application/use-cases/delete-image.js';
 import type { GetRenditionInput, GetRenditionOutput } from '../../../src/application/use-cases/get-rendition.js';
 import type { OutputFormat } from '../../../src/domain/image-format.js';
 import type { ImageId } from '../../../src/domain/image-id.js';
@@ -211,6 +212,58 @@ describe('GetRendition', () => {
       expect(h.logger.at('warn').map((e) => e.fields.key)).to.deep.equal([rendered.rendition.key]);
       await h.background.drain();
       expect(h.cache.keys()).to.deep.equal([rendered.rendition.key]);
+      expectKind(await h.getRendition.execute(input(h, `/${id}_20_15.jpg`, { delivery: 'proxy' })), 'stream');
+    });
+  });
+
+  describe('an original deleted or replaced while its rendition is in flight (issue 10.6)', () => {
+    async function leftovers(h: ApplicationHarness, id: ImageId) {
+      return { objects: h.cache.keys().filter((key) => key.startsWith(`${id}/`)), rows: await h.index.listRenditions(id) };
+    }
+
+    it('a DELETE while the background store is pending: nothing is left in the cache or the index', async () => {
+      const { h, id } = await world();
+      h.cache.putGate.close();
+      const rendered = expectKind(await h.getRendition.execute(input(h, `/${id}_20_15.jpg`)), 'rendered');
+      await settle();
+      expect(h.cache.putsStarted).to.equal(1);
+
+      await new DeleteImage(h.index, h.originals, h.cache).execute({ id });
+      h.cache.putGate.open();
+      await h.background.drain();
+
+      expect(await leftovers(h, id)).to.deep.equal({ objects: [], rows: [] });
+      expect(await h.index.findRendition(rendered.rendition.key)).to.equal(undefined);
+      expect(h.logger.at('info').map((entry) => entry.message)).to.include('original deleted or replaced while its rendition was rendered; withdrawing the rendition');
+    });
+
+    it('a DELETE while the render itself runs: the client gets its image, nothing is left behind', async () => {
+      const { h, id } = await world();
+      h.transformer.hold();
+      const answer = h.getRendition.execute(input(h, `/${id}_20_15.jpg`));
+      await h.transformer.rendersStarted(1);
+      await new DeleteImage(h.index, h.originals, h.cache).execute({ id });
+      h.transformer.release();
+      expectKind(await answer, 'rendered');
+      await h.background.drain();
+      expect(await leftovers(h, id)).to.deep.equal({ objects: [], rows: [] });
+    });
+
+    it('an overwrite while the store is pending withdraws the old version\'s rendition and keeps the new version\'s', async () => {
+      const { h, id } = await world({ allowOverwrite: true });
+      h.cache.putGate.close();
+      const old = expectKind(await h.getRendition.execute(input(h, `/${id}_20_15.jpg`)), 'rendered');
+      await settle();
+      const { token } = await h.issueToken.execute({ id });
+      await h.uploadOriginal.execute({ id, token, bytes: png });
+      h.cache.putGate.open();
+      await h.background.drain();
+      expect(await leftovers(h, id)).to.deep.equal({ objects: [], rows: [] });
+
+      const fresh = expectKind(await h.getRendition.execute(input(h, `/${id}_20_15.jpg`)), 'rendered');
+      expect(fresh.rendition.key).to.not.equal(old.rendition.key);
+      await h.background.drain();
+      expect((await leftovers(h, id)).objects).to.deep.equal([fresh.rendition.key]);
       expectKind(await h.getRendition.execute(input(h, `/${id}_20_15.jpg`, { delivery: 'proxy' })), 'stream');
     });
   });
