@@ -25,6 +25,7 @@ const ERROR_TABLE: Readonly<Record<string, ErrorMapping>> = {
   INVALID_JSON: { status: 400, level: 'info' },
   MISSING_IMAGE: { status: 400, level: 'info' },
   BAD_UPLOAD: { status: 400, level: 'info' },
+  TOO_MANY_PARTS: { status: 400, level: 'info' },
   UNAUTHORIZED: { status: 401, level: 'warn' },
   FORBIDDEN: { status: 403, level: 'warn' },
   TOKEN_REJECTED: { status: 403, level: 'warn' },

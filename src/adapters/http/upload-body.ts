@@ -2,27 +2,42 @@ import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import { HttpInputError } from './http-error.js';
 
-/** Room for multipart boundaries and headers around the file itself. */
-const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+/**
+ * Room for boundaries, part headers and small fields around the image itself: the whole body, all parts
+ * together, may be this much larger than `uploads.maxBytes` (SPEC §5.2).
+ */
+export const MULTIPART_ALLOWANCE_BYTES = 64 * 1024;
+
+/** The image, a token and a few fields a form may add; a body with more parts is not a real upload. */
+export const MAX_PARTS = 25;
+
+/** The upload's text fields carry a token or a caption at most; busboy's own default is 1 MiB each. */
+const MAX_FIELD_BYTES = 8 * 1024;
+
+function tooLarge(maxBytes: number): HttpInputError {
+  return new HttpInputError('PAYLOAD_TOO_LARGE', `the upload is larger than ${maxBytes} bytes (uploads.maxBytes)`);
+}
 
 /**
- * Reads the `image` part of a multipart upload into memory, enforcing `maxBytes` while reading: the
- * moment the part grows past it the request is abandoned with `PAYLOAD_TOO_LARGE`, and nothing
- * further is read. Other parts are drained and ignored.
+ * Reads the `image` part of a multipart upload into memory. The whole body is bounded while it is read:
+ * the moment it grows past `maxBytes` plus the allowance (or the image part past `maxBytes`) the upload
+ * is refused with `PAYLOAD_TOO_LARGE` and nothing further is read. Other parts, before or after the
+ * image, are read and ignored; more than `MAX_PARTS` is `TOO_MANY_PARTS`.
  */
 export function readImagePart(req: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
   const type = req.headers['content-type'] ?? '';
   if (!/^multipart\/form-data/i.test(type)) {
     return Promise.reject(new HttpInputError('BAD_UPLOAD', 'uploads must be multipart/form-data with the file in the field "image"'));
   }
+  const bodyLimit = maxBytes + MULTIPART_ALLOWANCE_BYTES;
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_OVERHEAD_BYTES) {
-    return Promise.reject(new HttpInputError('PAYLOAD_TOO_LARGE', `the upload is larger than ${maxBytes} bytes`));
-  }
+  if (Number.isFinite(declared) && declared > bodyLimit) return Promise.reject(tooLarge(maxBytes));
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { fileSize: maxBytes, files: 1, fields: 20, parts: 25 } });
+      // Busboy reports its parts limit when the count reaches it, not when it is passed.
+      const parts = MAX_PARTS + 1;
+      parser = busboy({ headers: req.headers, limits: { fileSize: maxBytes, fieldSize: MAX_FIELD_BYTES, parts } });
     } catch (error) {
       reject(new HttpInputError('BAD_UPLOAD', `malformed multipart request: ${(error as Error).message}`, { cause: error }));
       return;
@@ -33,7 +48,7 @@ export function readImagePart(req: IncomingMessage, maxBytes: number): Promise<U
     const fail = (error: HttpInputError): void => {
       if (settled) return;
       settled = true;
-      req.unpipe(parser);
+      stopFeeding();
       reject(error);
     };
     const malformed = (error: Error): void =>
@@ -48,8 +63,11 @@ export function readImagePart(req: IncomingMessage, maxBytes: number): Promise<U
       }
       found = true;
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => fail(new HttpInputError('PAYLOAD_TOO_LARGE', `the upload is larger than ${maxBytes} bytes`)));
+      stream.on('limit', () => fail(tooLarge(maxBytes)));
     });
+    parser.on('partsLimit', () =>
+      fail(new HttpInputError('TOO_MANY_PARTS', `the upload has more than ${MAX_PARTS} multipart parts; send the image, the token and at most a few fields`)),
+    );
     parser.on('error', malformed);
     parser.on('close', () => {
       if (settled) return;
@@ -57,8 +75,45 @@ export function readImagePart(req: IncomingMessage, maxBytes: number): Promise<U
       if (!found) reject(new HttpInputError('MISSING_IMAGE', 'the upload has no file in the field "image"'));
       else resolve(Buffer.concat(chunks));
     });
-    req.on('aborted', () => fail(new HttpInputError('BAD_UPLOAD', 'the client aborted the upload')));
-    req.on('error', (error: Error) => fail(new HttpInputError('BAD_UPLOAD', 'the upload stream failed', { cause: error })));
-    req.pipe(parser);
+    const stopFeeding = feed(req, parser, bodyLimit, fail, () => fail(tooLarge(maxBytes)));
   });
+}
+
+/**
+ * Writes the request body into `parser` (a pipe() that counts): past `limit` bytes, or when the client
+ * goes away, it stops and reports. Returns the function that stops feeding and leaves the rest of the
+ * body unread.
+ */
+function feed(
+  req: IncomingMessage,
+  parser: NodeJS.WritableStream,
+  limit: number,
+  fail: (error: HttpInputError) => void,
+  overLimit: () => void,
+): () => void {
+  let received = 0;
+  const onData = (chunk: Buffer): void => {
+    received += chunk.length;
+    if (received > limit) {
+      overLimit();
+      return;
+    }
+    if (!parser.write(chunk)) req.pause();
+  };
+  const onDrain = (): void => void req.resume();
+  const onEnd = (): void => void parser.end();
+  const onAborted = (): void => fail(new HttpInputError('BAD_UPLOAD', 'the client aborted the upload'));
+  const onError = (error: Error): void => fail(new HttpInputError('BAD_UPLOAD', 'the upload stream failed', { cause: error }));
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('aborted', onAborted);
+  // Stays attached after stopping: a request stream may still fail once nobody reads it.
+  req.on('error', onError);
+  parser.on('drain', onDrain);
+  return () => {
+    req.off('data', onData);
+    req.off('end', onEnd);
+    parser.off('drain', onDrain);
+    req.pause();
+  };
 }
