@@ -6,6 +6,9 @@ import type { Config } from './config/config-schema.js';
 import { buildContainer } from './di/build-container.js';
 import { TOKENS } from './di/tokens.js';
 
+/** Idle keep-alive connections are closed after this (Node's default, kept on purpose), so idle clients do not hold sockets. */
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
 export interface RunningService {
   readonly server: Server;
   readonly container: Container;
@@ -34,9 +37,9 @@ export async function startService(config: Config, logger: Pino): Promise<Runnin
   const http = await listenHttp(container.get(TOKENS.HttpApp), {
     host: config.server.host,
     port: config.server.port,
-    requestTimeoutMs: Math.max(30_000, config.render.timeoutMs * 2),
-    headersTimeoutMs: 20_000,
-    keepAliveTimeoutMs: 5_000,
+    requestTimeoutMs: config.server.requestTimeoutMs,
+    headersTimeoutMs: config.server.headersTimeoutMs,
+    keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
   });
   const tokenPurge = container.get(TOKENS.PurgeExpiredTokens).schedule();
   logger.info({ url: http.url, originals: config.originals.driver, renditions: config.renditions.driver, index: config.index.driver }, 'listening');

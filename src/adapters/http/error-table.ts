@@ -21,6 +21,7 @@ const ERROR_TABLE: Readonly<Record<string, ErrorMapping>> = {
   // Answered by malformed-requests.ts before express sees the request; listed so codes have one home.
   MALFORMED_REQUEST: { status: 400, level: 'info' },
   HEADERS_TOO_LARGE: { status: 431, level: 'info' },
+  REQUEST_TIMEOUT: { status: 408, level: 'info' },
   INVALID_ID: { status: 400, level: 'info' },
   INVALID_JSON: { status: 400, level: 'info' },
   MISSING_IMAGE: { status: 400, level: 'info' },

@@ -5,13 +5,24 @@ import { answerMalformedRequests } from './malformed-requests.js';
 /** How long, once stopping, a connection that has not sent a request yet may still send one. */
 const NEW_CONNECTION_GRACE_MS = 2_000;
 
+/**
+ * How often Node looks for connections past `headersTimeoutMs`/`requestTimeoutMs`. Its default (30 s)
+ * let a slow client hold a socket for up to 30 s past its time limit; once a second costs one walk over
+ * the open connections.
+ */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
 export interface HttpServerSettings {
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;
-  /** Slow clients must not hold sockets forever; a render is bounded by its own time limit. */
-  readonly requestTimeoutMs: number;
+  /**
+   * A client must send its whole request head within `headersTimeoutMs` and its whole request (body
+   * included) within `requestTimeoutMs`, or it gets a 408 and its connection is closed. Neither counts
+   * the time spent answering: a render is bounded by its own limit.
+   */
   readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
 }
 
@@ -82,7 +93,15 @@ class ConnectionTracker {
 
 /** Listens with `app` and owns the server's lifecycle: timeouts, malformed requests, draining on stop. */
 export async function listenHttp(app: RequestListener, settings: HttpServerSettings): Promise<HttpServer> {
-  const server = createServer(app);
+  const server = createServer(
+    {
+      headersTimeout: settings.headersTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      keepAliveTimeout: settings.keepAliveTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    app,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, () => {
@@ -92,9 +111,6 @@ export async function listenHttp(app: RequestListener, settings: HttpServerSetti
   });
   answerMalformedRequests(server);
   const connections = new ConnectionTracker(server);
-  server.requestTimeout = settings.requestTimeoutMs;
-  server.headersTimeout = settings.headersTimeoutMs;
-  server.keepAliveTimeout = settings.keepAliveTimeoutMs;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;

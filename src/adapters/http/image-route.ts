@@ -28,13 +28,16 @@ function rawQuery(req: Request): string {
 export function imageRoute(deps: ImageRouteDependencies) {
   return async (req: Request, res: Response): Promise<void> => {
     const path = req.path;
-    if (path.length > 1 && isImageId(path.slice(1))) {
+    if (path === '/') throw new HttpInputError('NO_ROUTE', 'no such route; images are at /{id}_{w}_{h}.{fmt}');
+    if (isImageId(path.slice(1))) {
       throw new HttpInputError('NO_ROUTE', `add a format extension to fetch an image, e.g. ${path}.jpg`);
     }
     const parsed = ImageRequest.parse(path, rawQuery(req), deps.limits);
     if (parsed.kind === 'invalid') throw parsed.error;
     if (parsed.kind === 'oversized') {
       res.locals.cacheOutcome = 'redirect';
+      // Answered from the URL alone: nothing rendered, nothing looked up.
+      res.setHeader('X-Cache', 'HIT');
       res.setHeader('X-Redirect-Info', parsed.reason);
       res.setHeader('Cache-Control', `public, max-age=${deps.delivery.redirectMaxAge}`);
       // `baseUrl` is the mount path when an embedding app serves this one under a prefix.

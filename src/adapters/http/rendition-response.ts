@@ -25,11 +25,13 @@ export async function writeRenditionResponse(
   settings: RedirectSettings,
 ): Promise<CacheOutcome | undefined> {
   const { rendition } = result;
-  if (result.negotiated) res.setHeader('Vary', 'Accept');
+  if (result.negotiated) res.vary('Accept');
   res.setHeader('ETag', rendition.etag);
   switch (result.kind) {
     case 'not-modified':
       res.locals.cacheOutcome = 'not-modified';
+      // The client's copy is the answer: nothing was rendered.
+      res.setHeader('X-Cache', 'HIT');
       res.setHeader('Cache-Control', RENDITION_CACHE_CONTROL);
       res.status(304).end();
       break;

@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { isImageId } from '../../domain/image-id.js';
 import type { IssueToken } from '../../application/use-cases/issue-token.js';
 import type { CallerGuard } from './caller-guard.js';
@@ -8,8 +8,12 @@ import { json } from './json-response.js';
 /** `POST /token` (SPEC §5.1): the customer's back end asks for a one-time upload token for one id. */
 export function tokenRoute(deps: { readonly issueToken: IssueToken; readonly guard: CallerGuard }): Router {
   const router = Router();
-  router.post('/token', express.json({ limit: '4kb', strict: true }), async (req, res) => {
+  // The guard comes first: a caller it refuses learns nothing from how its body was parsed.
+  const guarded: RequestHandler = (req, _res, next) => {
     deps.guard.check(req.ip, req.headers.authorization);
+    next();
+  };
+  router.post('/token', guarded, express.json({ limit: '4kb', strict: true }), async (req, res) => {
     const id: unknown = (req.body as { id?: unknown } | undefined)?.id;
     if (typeof id !== 'string' || !isImageId(id)) {
       throw new HttpInputError('INVALID_JSON', 'send JSON {"id": "..."} with an id of 1–128 characters A–Z a–z 0–9 _ -');

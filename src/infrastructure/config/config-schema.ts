@@ -61,6 +61,13 @@ export const configSchema = z.object({
     port: port.default(1337),
     /** CIDRs of reverse proxies whose `X-Forwarded-For` is believed. */
     trustedProxies: z.array(z.string().min(1)).default([]),
+    /** A client must have sent its whole request head within this time (slow-header clients hold sockets). */
+    headersTimeoutMs: positiveInt.default(10_000),
+    /** ...and its whole request, body included (an upload of uploads.maxBytes must fit in it). */
+    requestTimeoutMs: positiveInt.default(60_000),
+  }).refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
+    message: 'headersTimeoutMs must not be longer than requestTimeoutMs',
+    path: ['headersTimeoutMs'],
   }).prefault({}),
   dataDir: z.string().min(1).default('./data'),
   allowIndexing: z.boolean().default(false),

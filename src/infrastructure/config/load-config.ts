@@ -12,6 +12,8 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<readonly [name: string, key: s
   ['HOST', 'server.host', 'string'],
   ['PORT', 'server.port', 'number'],
   ['TRUSTED_PROXIES', 'server.trustedProxies', 'list'],
+  ['HEADERS_TIMEOUT_MS', 'server.headersTimeoutMs', 'number'],
+  ['REQUEST_TIMEOUT_MS', 'server.requestTimeoutMs', 'number'],
   ['DATA_DIR', 'dataDir', 'string'],
   ['ALLOW_INDEXING', 'allowIndexing', 'boolean'],
   ['LOG_LEVEL', 'log.level', 'string'],

@@ -32,7 +32,7 @@ describe('loadConfig', () => {
   describe('defaults', () => {
     it('without files or variables gives the documented defaults', () => {
       const config = loadConfig({ configDir: dir, env: {} });
-      expect(config.server).to.deep.equal({ host: '0.0.0.0', port: 1337, trustedProxies: [] });
+      expect(config.server).to.deep.equal({ host: '0.0.0.0', port: 1337, trustedProxies: [], headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 });
       expect(config.dataDir).to.equal('./data');
       expect(config.originals).to.deep.equal({ driver: 'filesystem' });
       expect(config.renditions).to.deep.equal({ driver: 'filesystem' });
@@ -137,6 +137,12 @@ describe('loadConfig', () => {
       const error = configError(() => loadConfig({ configDir: dir, env: { PORT: '70000' } }));
       expect(error.problems).to.have.length(1);
       expect(error.problems[0]).to.match(/^server\.port \(env PORT\): /);
+    });
+
+    it('a head timeout longer than the whole-request timeout names the key (Node would refuse to start)', () => {
+      const error = configError(() => loadConfig({ configDir: dir, env: { HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' } }));
+      expect(error.problems).to.have.length(1);
+      expect(error.problems[0]).to.match(/^server\.headersTimeoutMs.*: headersTimeoutMs must not be longer than requestTimeoutMs/);
     });
 
     it('a bad value from a file names the key', () => {
