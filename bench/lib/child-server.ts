@@ -35,20 +35,29 @@ function statusKiB(pid: number, field: string): number {
   return match ? Number(match[1]) : NaN;
 }
 
+/** The process's peak resident memory (VmHWM) in bytes, since its start or the last `resetPeakResident`. */
+export const peakResidentBytes = (pid: number): number => statusKiB(pid, 'VmHWM') * 1024;
+
+/** Resets the kernel's peak-RSS mark (VmHWM) to the current RSS, so the next peak is this phase's. */
+export const resetPeakResident = (pid: number): void => writeFileSync(`/proc/${pid}/clear_refs`, '5');
+
+/** CPU time (user + system, all threads) the process has used so far, in seconds. */
+export function cpuSeconds(pid: number): number {
+  // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
 function wrap(name: string, child: ChildProcess, base: string): ChildServer {
   const pid = child.pid as number;
   return {
     name,
     base,
     pid,
-    resetPeak: () => writeFileSync(`/proc/${pid}/clear_refs`, '5'),
-    memory: () => ({ peakMiB: statusKiB(pid, 'VmHWM') / 1024, rssMiB: statusKiB(pid, 'VmRSS') / 1024 }),
-    cpuSeconds: () => {
-      // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-    },
+    resetPeak: () => resetPeakResident(pid),
+    memory: () => ({ peakMiB: peakResidentBytes(pid) / 1024 / 1024, rssMiB: statusKiB(pid, 'VmRSS') / 1024 }),
+    cpuSeconds: () => cpuSeconds(pid),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
