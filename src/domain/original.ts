@@ -15,14 +15,10 @@ export function isContentVersion(value: string): value is ContentVersion {
   return CONTENT_VERSION.test(value);
 }
 
-/** Where an original's bytes live: one object per content version, so an overwrite never clobbers what a reader holds. */
+/** Which original's bytes: one object per content version (`originalObjectKey`), so an overwrite never clobbers what a reader holds. */
 export interface OriginalKey {
   readonly id: ImageId;
   readonly version: ContentVersion;
-}
-
-export function originalObjectKey(key: OriginalKey): string {
-  return `${key.id}/${key.version}`;
 }
 
 /** What the index keeps about an original, so "does this id exist" never asks the object store. */

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { canonicalExtension, contentTypeOf, isLossy, type OutputFormat } from './image-format.js';
+import { contentTypeOf, isLossy, type OutputFormat } from './image-format.js';
 import { formatColour, type Gravity, type ImageRequest, type Rgba } from './image-request.js';
 import type { Limits } from './limits.js';
+import { renditionObjectKey } from './object-key.js';
 import type { OriginalKey, OriginalMetadata } from './original.js';
 import { computeGeometry, type Box, type Fit, type Geometry } from './scaling.js';
 
@@ -91,7 +92,7 @@ export class Rendition {
 
   /** `{id}/{version[0..16]}/{fingerprint}.{ext}`. */
   get key(): string {
-    return `${renditionPrefix(this.original)}${this.fingerprint}.${canonicalExtension(this.spec.format)}`;
+    return renditionObjectKey(this.original, this.fingerprint, this.spec.format);
   }
 
   get contentType(): string {
@@ -110,8 +111,3 @@ export class Rendition {
  * Sent on every rendition answer and stored as object metadata where a bucket serves renditions itself.
  */
 export const RENDITION_CACHE_CONTROL = 'public, max-age=31536000, immutable';
-
-/** The key prefix under which every rendition of one version of an original is stored. */
-export function renditionPrefix(original: OriginalKey): string {
-  return `${original.id}/${original.version.slice(0, 16)}/`;
-}

@@ -5,7 +5,7 @@ import type { RenditionCache, StoredObject } from '../../src/application/ports/r
 import { canonicalExtension, contentTypeOf, OUTPUT_FORMATS, type OutputFormat } from '../../src/domain/image-format.js';
 import type { ImageId } from '../../src/domain/image-id.js';
 import type { ContentVersion } from '../../src/domain/original.js';
-import { renditionPrefix } from '../../src/domain/rendition.js';
+import { renditionPrefix } from '../../src/domain/object-key.js';
 import { expectSameBytes, fixedVersion, longestId, readAll, someBytes, uniqueId } from '../support/storage-fixtures.js';
 
 export interface RenditionCacheSubject {

@@ -3,7 +3,7 @@ import type { RenditionRecord } from '../../src/application/ports/cache-index.js
 import { canonicalExtension, INPUT_FORMATS, OUTPUT_FORMATS, type OutputFormat } from '../../src/domain/image-format.js';
 import { MAX_IMAGE_ID_LENGTH, parseImageId, type ImageId } from '../../src/domain/image-id.js';
 import { contentVersionOf, type ContentVersion, type OriginalMetadata } from '../../src/domain/original.js';
-import { renditionPrefix } from '../../src/domain/rendition.js';
+import { renditionPrefix } from '../../src/domain/object-key.js';
 
 function pick<T>(values: readonly T[]): T {
   return values[randomInt(values.length)] as T;

@@ -1,6 +1,5 @@
 import type { Response } from 'express';
-import type { ImageId } from '../../domain/image-id.js';
-import { isImageId } from '../../domain/image-id.js';
+import { IMAGE_ID_RULE, isImageId, type ImageId } from '../../domain/image-id.js';
 import { HttpInputError } from './http-error.js';
 
 /** Every JSON body the adapter sends (dates already ISO-8601 strings). */
@@ -14,7 +13,7 @@ export function idFromPath(path: string): ImageId {
   const dot = name.indexOf('.');
   const id = dot < 0 ? name : name.slice(0, dot);
   if (!isImageId(id) || (dot >= 0 && !/^[a-z0-9]{1,5}$/i.test(name.slice(dot + 1)))) {
-    throw new HttpInputError('BAD_UPLOAD', 'the path must be /{id} or /{id}.{ext}, id of 1–128 characters A–Z a–z 0–9 _ -');
+    throw new HttpInputError('BAD_UPLOAD', `the path must be /{id} or /{id}.{ext}; ${IMAGE_ID_RULE}`);
   }
   return id;
 }

@@ -1,5 +1,5 @@
 import express, { Router, type RequestHandler } from 'express';
-import { isImageId } from '../../domain/image-id.js';
+import { IMAGE_ID_RULE, isImageId } from '../../domain/image-id.js';
 import type { IssueToken } from '../../application/use-cases/issue-token.js';
 import type { CallerGuard } from './caller-guard.js';
 import { HttpInputError } from './http-error.js';
@@ -16,7 +16,7 @@ export function tokenRoute(deps: { readonly issueToken: IssueToken; readonly gua
   router.post('/token', guarded, express.json({ limit: '4kb', strict: true }), async (req, res) => {
     const id: unknown = (req.body as { id?: unknown } | undefined)?.id;
     if (typeof id !== 'string' || !isImageId(id)) {
-      throw new HttpInputError('INVALID_JSON', 'send JSON {"id": "..."} with an id of 1–128 characters A–Z a–z 0–9 _ -');
+      throw new HttpInputError('INVALID_JSON', `send JSON {"id": "..."}; ${IMAGE_ID_RULE}`);
     }
     const issued = await deps.issueToken.execute({ id });
     json(res, 200, { token: issued.token, id: issued.id, expiresAt: issued.expiresAt.toISOString() });

@@ -1,6 +1,7 @@
 import { StoreUnavailableError } from '../../application/application-error.js';
 import type { OriginalStore } from '../../application/ports/original-store.js';
-import { originalObjectKey, type OriginalKey } from '../../domain/original.js';
+import { originalObjectKey } from '../../domain/object-key.js';
+import type { OriginalKey } from '../../domain/original.js';
 import { originalKeyOf } from '../object-storage/object-names.js';
 
 /**

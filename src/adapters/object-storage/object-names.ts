@@ -1,7 +1,8 @@
 import { StoreUnavailableError } from '../../application/application-error.js';
 import { assertObjectKey } from '../../application/object-key.js';
 import { isImageId } from '../../domain/image-id.js';
-import { isContentVersion, originalObjectKey, type OriginalKey } from '../../domain/original.js';
+import { originalObjectKey } from '../../domain/object-key.js';
+import { isContentVersion, type OriginalKey } from '../../domain/original.js';
 
 /**
  * Object names of one store inside its bucket: every key validated by the one object-key rule, then placed

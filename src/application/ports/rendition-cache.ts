@@ -36,7 +36,7 @@ export interface RenditionCache {
 
   /**
    * Removes every object whose key starts with `prefix`: `renditionPrefix(original)` for one version,
-   * `{id}/` for every version of an original. Idempotent.
+   * `imagePrefix(id)` for every version of an original. Idempotent.
    */
   purge(prefix: string): Promise<void>;
 

@@ -1,4 +1,5 @@
 import type { ImageId } from '../../domain/image-id.js';
+import { imagePrefix } from '../../domain/object-key.js';
 import { OriginalNotFoundError } from '../application-error.js';
 import type { CacheIndex } from '../ports/cache-index.js';
 import type { OriginalStore } from '../ports/original-store.js';
@@ -23,7 +24,7 @@ export class DeleteImage {
     const original = await this.index.findOriginal(input.id);
     if (original === undefined) throw new OriginalNotFoundError(`no original with id ${input.id}`);
     await this.index.deleteOriginal(input.id);
-    await this.renditions.purge(`${input.id}/`);
+    await this.renditions.purge(imagePrefix(input.id));
     await this.originals.delete(original);
   }
 }

@@ -1,6 +1,6 @@
 import type { ImageId } from '../../domain/image-id.js';
 import { contentVersionOf, type OriginalMetadata } from '../../domain/original.js';
-import { renditionPrefix } from '../../domain/rendition.js';
+import { renditionPrefix } from '../../domain/object-key.js';
 import { Token, type TokenHash } from '../../domain/token.js';
 import { OriginalExistsError, TokenRejectedError } from '../application-error.js';
 import type { BackgroundTasks } from '../background-tasks.js';

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { StoreUnavailableError } from '../../../src/application/application-error.js';
 import { InMemoryOriginalStore } from '../../../src/adapters/in-memory/in-memory-original-store.js';
-import { contentVersionOf, originalObjectKey } from '../../../src/domain/original.js';
+import { originalObjectKey } from '../../../src/domain/object-key.js';
+import { contentVersionOf } from '../../../src/domain/original.js';
 import { describeOriginalStoreContract } from '../../contract/original-store.contract.js';
 import { someBytes, uniqueId } from '../../support/storage-fixtures.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { OriginalNotFoundError, StoreUnavailableError } from '../../../src/application/application-error.js';
 import { DeleteImage } from '../../../src/application/use-cases/delete-image.js';
-import { originalObjectKey } from '../../../src/domain/original.js';
+import { originalObjectKey } from '../../../src/domain/object-key.js';
 import { createApplicationHarness, type ApplicationHarness } from '../../support/application-harness.js';
 import { gradientJpeg, quadrantPng } from '../../support/image-fixtures.js';
 import { expectRejection } from '../../support/rejection.js';

@@ -7,7 +7,8 @@ import {
 } from '../../../src/application/application-error.js';
 import { UnsupportedImageError } from '../../../src/domain/domain-error.js';
 import type { ImageId } from '../../../src/domain/image-id.js';
-import { contentVersionOf, originalObjectKey } from '../../../src/domain/original.js';
+import { originalObjectKey } from '../../../src/domain/object-key.js';
+import { contentVersionOf } from '../../../src/domain/original.js';
 import { Token } from '../../../src/domain/token.js';
 import { createApplicationHarness, type ApplicationHarness } from '../../support/application-harness.js';
 import { gradientJpeg, quadrantPng, solidJpeg } from '../../support/image-fixtures.js';

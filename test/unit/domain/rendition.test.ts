@@ -4,7 +4,8 @@ import { canonicalExtension, isLossy, OUTPUT_FORMATS, type OutputFormat } from '
 import { GRAVITIES, ImageRequest, WHITE } from '../../../src/domain/image-request.js';
 import { DEFAULT_LIMITS } from '../../../src/domain/limits.js';
 import { contentVersionOf, type OriginalKey } from '../../../src/domain/original.js';
-import { canonicalSpec, Rendition, renditionPrefix, resolveSpec, type RenderDefaults, type RenditionSpec } from '../../../src/domain/rendition.js';
+import { renditionPrefix } from '../../../src/domain/object-key.js';
+import { canonicalSpec, Rendition, resolveSpec, type RenderDefaults, type RenditionSpec } from '../../../src/domain/rendition.js';
 import { computeGeometry, FITS } from '../../../src/domain/scaling.js';
 import { contentVersionArb, imageIdArb, imageRequestArb, rgbaArb, splitUrl } from './domain-arbitraries.js';
 
