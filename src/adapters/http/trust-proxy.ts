@@ -1,4 +1,4 @@
-import { parseCidrList } from './caller-guard.js';
+import { AddressList } from './address-list.js';
 
 /**
  * Express's `trust proxy` setting: `X-Forwarded-For` is believed only from these proxies, so `req.ip`
@@ -6,9 +6,6 @@ import { parseCidrList } from './caller-guard.js';
  */
 export function trustProxy(trustedProxies: readonly string[]): false | ((address: string) => boolean) {
   if (trustedProxies.length === 0) return false;
-  const trusted = parseCidrList(trustedProxies);
-  return (address) => {
-    const ip = address.startsWith('::ffff:') ? address.slice(7) : address;
-    return trusted.check(ip, ip.includes(':') ? 'ipv6' : 'ipv4');
-  };
+  const trusted = AddressList.parse(trustedProxies);
+  return (address) => trusted.includes(address);
 }
