@@ -17,8 +17,8 @@ import type { GetRendition } from '../application/use-cases/get-rendition.js';
 import type { IssueToken } from '../application/use-cases/issue-token.js';
 import type { PurgeExpiredTokens, PurgeSchedule } from '../application/use-cases/purge-expired-tokens.js';
 import type { UploadOriginal } from '../application/use-cases/upload-original.js';
-import { configSchema, type Config, type ConfigInput } from './config/config-schema.js';
-import { ConfigError } from './config/load-config.js';
+import type { Config, ConfigInput } from './config/config-schema.js';
+import { validateConfig } from './config/validate-config.js';
 import { buildContainer, libvipsThreadsPerRender } from './di/build-container.js';
 import { coreModule } from './di/modules/core.module.js';
 import { sharpTransformerModule } from './di/modules/sharp-transformer.module.js';
@@ -119,23 +119,13 @@ export interface ImageService extends Application {
   close(): Promise<void>;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 /**
  * Validates a configuration object with the service's own schema (the keys of docs/configuration.md,
  * defaults filled in) and returns it frozen. Unlike `loadConfig`, reads no files and no environment.
- * Throws `ConfigError` listing every problem by key.
+ * Throws `ConfigError` listing every problem by key (unknown keys with the nearest known one).
  */
 export function parseConfig(input: ConfigInput = {}): Config {
-  const result = configSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
-  return deepFreeze(result.data);
+  return validateConfig(input);
 }
 
 function defaultLogger(config: Config): Pino {

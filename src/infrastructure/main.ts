@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig } from './config/load-config.js';
+import { ConfigError, loadConfigWithSources, type LoadedConfig } from './config/load-config.js';
 import { createLogger } from './logging/create-logger.js';
 import { startService } from './service.js';
 
@@ -38,9 +38,9 @@ function warnIfThreadPoolTooSmall(renderConcurrency: number, logger: ReturnType<
 }
 
 async function main(): Promise<void> {
-  let config;
+  let loaded: LoadedConfig;
   try {
-    config = loadConfig();
+    loaded = loadConfigWithSources();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -48,7 +48,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const { config, files } = loaded;
   const logger = createLogger({ level: config.log.level, serviceName: name, serviceVersion: version });
+  logger.info({ configFiles: files }, files.length > 0 ? `configuration from ${files.join(', ')} and the environment` : 'configuration from the environment only (no config file found)');
   warnIfThreadPoolTooSmall(config.render.concurrency, logger);
   const service = await startService(config, logger);
 

@@ -32,13 +32,18 @@ export interface ChildService {
   kill(): Promise<number | string>;
 }
 
+export interface SpawnedService extends Omit<ChildService, 'url'> {
+  /** The URL from the "listening" log line; never settles if the process exits before listening. */
+  readonly listening: Promise<string>;
+}
+
 /**
- * Spawns the real service (`src/infrastructure/main.ts` under tsx) as a child process of its own, so a
- * test can run several replicas or kill one with SIGKILL, and waits until `/healthz` answers. Node runs
- * main.ts directly (`--import tsx`) rather than through `npx tsx`, whose wrapper process would take the
- * signal instead of the service.
+ * Spawns the real service (`src/infrastructure/main.ts` under tsx) as a child process of its own and
+ * returns at once: for a test that expects the start to fail, or that waits for something else than
+ * readiness. Node runs main.ts directly (`--import tsx`) rather than through `npx tsx`, whose wrapper
+ * process would take the signal instead of the service.
  */
-export async function startChildService(options: ChildServiceOptions): Promise<ChildService> {
+export function spawnService(options: ChildServiceOptions): SpawnedService {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: REPO_ROOT,
     env: {
@@ -75,33 +80,39 @@ export async function startChildService(options: ChildServiceOptions): Promise<C
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)));
-
-  const timeoutMs = options.startTimeoutMs ?? 60_000;
-  let timer: NodeJS.Timeout | undefined;
-  const failure = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the service did not answer /healthz within ${timeoutMs} ms`)), timeoutMs);
-    void exited.then((how) => reject(new Error(`the service exited (${how}) before it was ready`)));
-  });
   const stopNow = async (signal: NodeJS.Signals): Promise<number | string> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
   };
+  return {
+    process: child,
+    pid,
+    logs,
+    listening,
+    stderr: () => stderr,
+    exited,
+    stop: (signal = 'SIGTERM') => stopNow(signal),
+    kill: () => stopNow('SIGKILL'),
+  };
+}
+
+/** `spawnService`, then waits until `/healthz` answers; kills the process if it does not in time. */
+export async function startChildService(options: ChildServiceOptions): Promise<ChildService> {
+  const spawned = spawnService(options);
+  const timeoutMs = options.startTimeoutMs ?? 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  const failure = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the service did not answer /healthz within ${timeoutMs} ms`)), timeoutMs);
+    void spawned.exited.then((how) => reject(new Error(`the service exited (${how}) before it was ready`)));
+  });
   try {
-    const url = await Promise.race([listening, failure]);
+    const url = await Promise.race([spawned.listening, failure]);
     await Promise.race([waitForHealth(url), failure]);
-    return {
-      process: child,
-      pid,
-      url,
-      logs,
-      stderr: () => stderr,
-      exited,
-      stop: (signal = 'SIGTERM') => stopNow(signal),
-      kill: () => stopNow('SIGKILL'),
-    };
+    const { listening: _listening, ...service } = spawned;
+    return { ...service, url };
   } catch (error) {
-    await stopNow('SIGKILL');
-    throw new Error(`${(error as Error).message}\n--- stderr ---\n${stderr}`, { cause: error });
+    await spawned.kill();
+    throw new Error(`${(error as Error).message}\n--- stderr ---\n${spawned.stderr()}`, { cause: error });
   } finally {
     clearTimeout(timer);
   }

@@ -2,18 +2,33 @@ import os from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_MAX_DIMENSION, DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SCALE } from '../../domain/limits.js';
 import { DEFAULT_TOKEN_TTL_SECONDS } from '../../domain/token.js';
+import { AddressList } from '../../adapters/http/address-list.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
 const url = z.string().url();
 
-const filesystemStorage = z.object({
+/** Every list of addresses is parsed here by the same class that will match callers against it. */
+const addressList = z.array(z.string()).superRefine((entries, context) => {
+  entries.forEach((entry, index) => {
+    try {
+      AddressList.parse([entry]);
+    } catch (error) {
+      context.addIssue({ code: 'custom', path: [index], message: (error as Error).message });
+    }
+  });
+});
+
+/** S3's SigV4 and GCS's V4 signatures both expire after at most 7 days. */
+const MAX_SIGNED_URL_TTL_SECONDS = 604_800;
+
+const filesystemStorage = z.strictObject({
   driver: z.literal('filesystem'),
   /** Folder for this store; defaults to `{dataDir}/originals` or `{dataDir}/renditions`. */
   root: z.string().min(1).optional(),
 });
 
-const s3Storage = z.object({
+const s3Storage = z.strictObject({
   driver: z.literal('s3'),
   bucket: z.string().min(1),
   prefix: z.string().default(''),
@@ -22,9 +37,15 @@ const s3Storage = z.object({
   forcePathStyle: z.boolean().default(false),
   accessKeyId: z.string().min(1).optional(),
   secretAccessKey: z.string().min(1).optional(),
+}).superRefine((store, context) => {
+  // One key without the other would fall back to the SDK's credential chain for half the pair.
+  if ((store.accessKeyId === undefined) !== (store.secretAccessKey === undefined)) {
+    const missing = store.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey';
+    context.addIssue({ code: 'custom', path: [missing], message: 'set both accessKeyId and secretAccessKey, or neither' });
+  }
 });
 
-const gcsStorage = z.object({
+const gcsStorage = z.strictObject({
   driver: z.literal('gcs'),
   bucket: z.string().min(1),
   prefix: z.string().default(''),
@@ -34,18 +55,18 @@ const gcsStorage = z.object({
 });
 
 /** In-process only, lost on restart: for tests and for embedding with throwaway data. */
-const memoryStorage = z.object({ driver: z.literal('memory') });
+const memoryStorage = z.strictObject({ driver: z.literal('memory') });
 
 const storage = z.discriminatedUnion('driver', [filesystemStorage, s3Storage, gcsStorage, memoryStorage]);
 
 const index = z.discriminatedUnion('driver', [
-  z.object({ driver: z.literal('memory') }),
-  z.object({
+  z.strictObject({ driver: z.literal('memory') }),
+  z.strictObject({
     driver: z.literal('sqlite'),
     /** Defaults to `{dataDir}/index.sqlite`. */
     filename: z.string().min(1).optional(),
   }),
-  z.object({
+  z.strictObject({
     driver: z.literal('postgres'),
     url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
     poolMax: positiveInt.default(10),
@@ -55,12 +76,12 @@ const index = z.discriminatedUnion('driver', [
 const quality = z.number().int().min(1).max(100);
 
 /** The whole configuration; every key is documented in docs/configuration.md (checked by a test). */
-export const configSchema = z.object({
-  server: z.object({
+export const configSchema = z.strictObject({
+  server: z.strictObject({
     host: z.string().min(1).default('0.0.0.0'),
     port: port.default(1337),
     /** CIDRs of reverse proxies whose `X-Forwarded-For` is believed. */
-    trustedProxies: z.array(z.string().min(1)).default([]),
+    trustedProxies: addressList.default([]),
     /** A client must have sent its whole request head within this time (slow-header clients hold sockets). */
     headersTimeoutMs: positiveInt.default(10_000),
     /** ...and its whole request, body included (an upload of uploads.maxBytes must fit in it). */
@@ -71,16 +92,16 @@ export const configSchema = z.object({
   }).prefault({}),
   dataDir: z.string().min(1).default('./data'),
   allowIndexing: z.boolean().default(false),
-  log: z.object({
+  log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),
-  limits: z.object({
+  limits: z.strictObject({
     maxWidth: positiveInt.default(DEFAULT_MAX_DIMENSION),
     maxHeight: positiveInt.default(DEFAULT_MAX_DIMENSION),
     maxScale: z.number().min(1).max(10).default(DEFAULT_MAX_SCALE),
     maxInputPixels: positiveInt.default(DEFAULT_MAX_INPUT_PIXELS),
   }).prefault({}),
-  render: z.object({
+  render: z.strictObject({
     concurrency: positiveInt.default(Math.max(1, os.availableParallelism())),
     queueLimit: z.number().int().min(0).default(64),
     timeoutMs: positiveInt.default(15_000),
@@ -88,33 +109,33 @@ export const configSchema = z.object({
     lockWaitMs: z.number().int().min(0).default(5_000),
     allowUpscale: z.boolean().default(true),
     blurSigma: z.number().min(0.3).max(100).default(5),
-    quality: z.object({ jpeg: quality.default(80), webp: quality.default(80), avif: quality.default(50) }).prefault({}),
+    quality: z.strictObject({ jpeg: quality.default(80), webp: quality.default(80), avif: quality.default(50) }).prefault({}),
     avifEffort: z.number().int().min(0).max(9).default(4),
   }).prefault({}),
-  formats: z.object({
+  formats: z.strictObject({
     negotiate: z.boolean().default(false),
     avifMaxPixels: positiveInt.default(2_000_000),
   }).prefault({}),
-  delivery: z.object({
+  delivery: z.strictObject({
     mode: z.enum(['redirect', 'proxy']).default('redirect'),
     redirectStatus: z.union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)]).default(303),
     redirectMaxAge: z.number().int().min(0).default(86_400),
     publicBaseUrl: url.optional(),
-    signedUrlTtlSeconds: positiveInt.default(3600),
+    signedUrlTtlSeconds: positiveInt.max(MAX_SIGNED_URL_TTL_SECONDS).default(3600),
   }).prefault({}),
-  tokens: z.object({
-    allowFrom: z.array(z.string().min(1)).default(['127.0.0.0/8', '::1/128']),
+  tokens: z.strictObject({
+    allowFrom: addressList.default(['127.0.0.0/8', '::1/128']),
     secret: z.string().min(16, 'must be at least 16 characters').optional(),
     ttlSeconds: positiveInt.default(DEFAULT_TOKEN_TTL_SECONDS),
   }).prefault({}),
-  uploads: z.object({
+  uploads: z.strictObject({
     maxBytes: positiveInt.default(25 * 1024 * 1024),
     allowOverwrite: z.boolean().default(false),
   }).prefault({}),
   originals: storage.prefault({ driver: 'filesystem' }),
   renditions: storage.prefault({ driver: 'filesystem' }),
   index: index.prefault({ driver: 'sqlite' }),
-  shutdown: z.object({
+  shutdown: z.strictObject({
     timeoutMs: positiveInt.default(25_000),
   }).prefault({}),
 });
@@ -122,4 +143,3 @@ export const configSchema = z.object({
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type StorageConfig = z.output<typeof storage>;
-export type IndexConfig = z.output<typeof index>;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { configSchema, type Config } from './config-schema.js';
+import { type Config } from './config-schema.js';
+import { knownKeysAt, validateConfig } from './validate-config.js';
 
 type EnvKind = 'string' | 'number' | 'boolean' | 'list';
 
@@ -67,13 +68,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<readonly [name: string, key: s
   ['SHUTDOWN_TIMEOUT_MS', 'shutdown.timeoutMs', 'number'],
 ];
 
-/** Every problem found in the configuration, each naming its key (and variable or file). */
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './validate-config.js';
 
 type Tree = Record<string, unknown>;
 
@@ -81,13 +76,25 @@ function isTree(value: unknown): value is Tree {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function merge(base: Tree, overlay: Tree): Tree {
+/**
+ * Overlays `overlay` on `base`, recording in `sources` where each leaf now comes from, so that a
+ * problem can name the file or variable that set the value.
+ */
+function merge(base: Tree, overlay: Tree, sourceOf: (key: string) => string, sources: Map<string, string>, prefix = ''): Tree {
   const out: Tree = { ...base };
   for (const [key, value] of Object.entries(overlay)) {
+    const dotted = `${prefix}${key}`;
     const current = out[key];
     // A driver change replaces the whole driver block: S3 keys must not leak into a filesystem config.
     const replaces = isTree(value) && isTree(current) && 'driver' in value && value.driver !== current.driver;
-    out[key] = isTree(value) && isTree(current) && !replaces ? merge(current, value) : value;
+    if (replaces) for (const known of [...sources.keys()]) if (known.startsWith(`${dotted}.`)) sources.delete(known);
+    if (isTree(value) && isTree(current) && !replaces) {
+      out[key] = merge(current, value, sourceOf, sources, `${dotted}.`);
+    } else {
+      out[key] = isTree(value) ? merge({}, value, sourceOf, sources, `${dotted}.`) : value;
+      // An empty block has no leaf to name its file by.
+      if (!isTree(value) || Object.keys(value).length === 0) sources.set(dotted, sourceOf(dotted));
+    }
   }
   return out;
 }
@@ -121,8 +128,9 @@ function convert(name: string, raw: string, kind: EnvKind, problems: string[]): 
   }
 }
 
-function readJson(file: string, problems: string[]): Tree {
-  if (!existsSync(file)) return {};
+/** `undefined` when the file does not exist (an optional layer), `{}` when it is unusable. */
+function readJson(file: string, problems: string[]): Tree | undefined {
+  if (!existsSync(file)) return undefined;
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
     if (isTree(parsed)) return parsed;
@@ -133,6 +141,24 @@ function readJson(file: string, problems: string[]): Tree {
   return {};
 }
 
+/** The environment variables that are set, as a tree, with the variable behind each key. */
+function readEnvironment(env: Readonly<Record<string, string | undefined>>, problems: string[]): { tree: Tree; variables: Map<string, string> } {
+  const tree: Tree = {};
+  const variables = new Map<string, string>();
+  for (const [name, key, kind] of ENVIRONMENT_VARIABLES) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    setPath(tree, key, convert(name, raw, kind, problems));
+    variables.set(key, name);
+  }
+  // DATABASE_URL alone is enough to choose PostgreSQL.
+  if (env.DATABASE_URL && !env.INDEX_DRIVER) {
+    setPath(tree, 'index.driver', 'postgres');
+    variables.set('index.driver', 'DATABASE_URL');
+  }
+  return { tree, variables };
+}
+
 export interface LoadConfigOptions {
   /** Folder with default.json and {NODE_ENV}.json; `CONFIG_DIR` or ./config by default. */
   readonly configDir?: string;
@@ -141,45 +167,73 @@ export interface LoadConfigOptions {
   readonly overrides?: Tree;
 }
 
+export interface LoadedConfig {
+  readonly config: Config;
+  /** The config files that existed and were read, in the order they were applied (for the start-up log). */
+  readonly files: readonly string[];
+}
+
 /**
  * Loads `config/default.json`, overlays `config/{NODE_ENV}.json`, then environment variables, then
- * `overrides`; validates the result once and returns it frozen. Throws `ConfigError` listing every
- * problem, each naming its key.
+ * `overrides`; validates the result once and returns it frozen with the files it read. Throws
+ * `ConfigError` listing every problem, each naming its key and the file or variable that set it.
  */
-export function loadConfig(options: LoadConfigOptions = {}): Config {
+export function loadConfigWithSources(options: LoadConfigOptions = {}): LoadedConfig {
   // The one place that reads process.env (STYLE.md rule 23).
   const env = options.env ?? process.env;
   const configDir = options.configDir ?? env.CONFIG_DIR ?? path.resolve('config');
   const problems: string[] = [];
-  let tree = readJson(path.join(configDir, 'default.json'), problems);
-  if (env.NODE_ENV) tree = merge(tree, readJson(path.join(configDir, `${env.NODE_ENV}.json`), problems));
-
-  const fromEnv: Tree = {};
-  for (const [name, key, kind] of ENVIRONMENT_VARIABLES) {
-    const raw = env[name];
-    if (raw !== undefined && raw !== '') setPath(fromEnv, key, convert(name, raw, kind, problems));
+  const sources = new Map<string, string>();
+  const files: string[] = [];
+  let tree: Tree = {};
+  const fileNames = env.NODE_ENV ? ['default.json', `${env.NODE_ENV}.json`] : ['default.json'];
+  for (const file of fileNames.map((name) => path.join(configDir, name))) {
+    const layer = readJson(file, problems);
+    if (layer === undefined) continue;
+    files.push(file);
+    tree = merge(tree, layer, () => file, sources);
   }
-  // DATABASE_URL alone is enough to choose PostgreSQL.
-  if (env.DATABASE_URL && !env.INDEX_DRIVER) setPath(fromEnv, 'index.driver', 'postgres');
-  tree = merge(tree, fromEnv);
-  if (options.overrides) tree = merge(tree, options.overrides);
+  const { tree: fromEnv, variables } = readEnvironment(env, problems);
+  tree = merge(tree, fromEnv, (key) => `env ${variables.get(key) ?? '?'}`, sources);
+  if (options.overrides) tree = merge(tree, options.overrides, () => 'overrides', sources);
+  dropOtherDriversVariables(tree, sources);
 
-  const result = configSchema.safeParse(tree);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const key = issue.path.join('.') || '(root)';
-      const variable = ENVIRONMENT_VARIABLES.find(([, k]) => k === key)?.[0];
-      problems.push(`${key}${variable ? ` (env ${variable})` : ''}: ${issue.message}`);
-    }
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze(result.data as Config);
+  const config = validateConfig(tree, (key) => describeSource(key, sources), problems);
+  return { config, files };
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
+/**
+ * A variable for another driver's key (`DATABASE_URL` while `INDEX_DRIVER=sqlite`, `ORIGINALS_BUCKET`
+ * with the filesystem driver) is ignored: platforms set some of them for every app. A file naming a key
+ * its block does not have is a mistake and is reported.
+ */
+function dropOtherDriversVariables(tree: Tree, sources: Map<string, string>): void {
+  for (const [key, source] of [...sources]) {
+    if (!source.startsWith('env ')) continue;
+    const path = key.split('.');
+    const known = knownKeysAt(path.slice(0, -1), tree);
+    if (known.length === 0 || known.includes(path.at(-1) as string)) continue;
+    const parent = path.slice(0, -1).reduce<unknown>((node, segment) => (node as Tree)[segment], tree) as Tree;
+    delete parent[path.at(-1) as string];
+    sources.delete(key);
   }
-  return value;
+}
+
+/**
+ * The file or variable that set `key` — or, for a list entry, the list; for a block, any key inside it.
+ * A key nobody set is named with the variable that could set it.
+ */
+function describeSource(key: string, sources: ReadonlyMap<string, string>): string | undefined {
+  for (let prefix = key; prefix !== ''; prefix = prefix.includes('.') ? prefix.slice(0, prefix.lastIndexOf('.')) : '') {
+    const source = sources.get(prefix);
+    if (source !== undefined) return source;
+  }
+  for (const [known, source] of sources) if (known.startsWith(`${key}.`)) return source;
+  const variable = ENVIRONMENT_VARIABLES.find(([, k]) => k === key)?.[0];
+  return variable === undefined ? undefined : `not set; env ${variable}`;
+}
+
+/** `loadConfigWithSources` without the list of files. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  return loadConfigWithSources(options).config;
 }

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { ConfigError, loadConfig } from '../../../src/infrastructure/config/load-config.js';
+import { ConfigError, loadConfig, loadConfigWithSources } from '../../../src/infrastructure/config/load-config.js';
+import { validateConfig } from '../../../src/infrastructure/config/validate-config.js';
 
 function configError(action: () => unknown): ConfigError {
   try {
@@ -145,11 +146,11 @@ describe('loadConfig', () => {
       expect(error.problems[0]).to.match(/^server\.headersTimeoutMs.*: headersTimeoutMs must not be longer than requestTimeoutMs/);
     });
 
-    it('a bad value from a file names the key', () => {
+    it('a bad value from a file names the key and the file', () => {
       writeJson('default.json', { delivery: { mode: 'teleport' } });
       const error = configError(() => loadConfig({ configDir: dir, env: {} }));
       expect(error.problems).to.have.length(1);
-      expect(error.problems[0]).to.match(/^delivery\.mode \(env DELIVERY_MODE\): /);
+      expect(error.problems[0]?.startsWith(`delivery.mode (${path.join(dir, 'default.json')}): `), error.problems[0]).to.equal(true);
     });
 
     it('an S3 store without a bucket is refused', () => {
@@ -170,6 +171,95 @@ describe('loadConfig', () => {
       }
       expect(error.problems.length).to.be.at.least(4);
       for (const problem of error.problems) expect(error.message).to.include(problem);
+    });
+  });
+
+  describe('rules checked by the schema, not at wiring time', () => {
+    it('a CIDR with too many bits names the list entry and its variable', () => {
+      const error = configError(() => loadConfig({ configDir: dir, env: { TOKENS_ALLOW_FROM: '127.0.0.1,10.0.0.0/33' } }));
+      expect(error.problems).to.have.length(1);
+      expect(error.problems[0]).to.match(/^tokens\.allowFrom\.1 \(env TOKENS_ALLOW_FROM\): not an IP address or CIDR: "10\.0\.0\.0\/33"/);
+    });
+
+    it('entries net.BlockList would misread are refused too (an empty prefix, a second slash, a name)', () => {
+      writeJson('default.json', { server: { trustedProxies: ['10.0.0.0/', '10.0.0.0/8/9', 'proxy.internal', '::1/129'] } });
+      const error = configError(() => loadConfig({ configDir: dir, env: {} }));
+      const file = path.join(dir, 'default.json');
+      expect(error.problems).to.deep.equal(
+        [0, 1, 2, 3].map((i) => `server.trustedProxies.${i} (${file}): not an IP address or CIDR: ${JSON.stringify(['10.0.0.0/', '10.0.0.0/8/9', 'proxy.internal', '::1/129'][i])} (e.g. 10.0.0.0/8, ::1/128)`),
+      );
+    });
+
+    it('an S3 access key without its secret names the missing key and the variable that sets it', () => {
+      const error = configError(() =>
+        loadConfig({ configDir: dir, env: { ORIGINALS_DRIVER: 's3', ORIGINALS_BUCKET: 'b', ORIGINALS_ACCESS_KEY_ID: 'AKIA' } }),
+      );
+      expect(error.problems).to.deep.equal([
+        'originals.secretAccessKey (not set; env ORIGINALS_SECRET_ACCESS_KEY): set both accessKeyId and secretAccessKey, or neither',
+      ]);
+    });
+
+    it('a signed-URL lifetime beyond the 7 days S3 and GCS sign for is refused', () => {
+      expect(loadConfig({ configDir: dir, env: { SIGNED_URL_TTL_SECONDS: '604800' } }).delivery.signedUrlTtlSeconds).to.equal(604_800);
+      const error = configError(() => loadConfig({ configDir: dir, env: { SIGNED_URL_TTL_SECONDS: '604801' } }));
+      expect(error.problems).to.have.length(1);
+      expect(error.problems[0]).to.match(/^delivery\.signedUrlTtlSeconds \(env SIGNED_URL_TTL_SECONDS\): .*604800/);
+    });
+
+    it('a required key nobody set names the variable that would set it', () => {
+      const error = configError(() => loadConfig({ configDir: dir, env: { RENDITIONS_DRIVER: 'gcs' } }));
+      expect(error.problems).to.deep.equal(['renditions.bucket (not set; env RENDITIONS_BUCKET): required']);
+    });
+  });
+
+  describe('unknown keys', () => {
+    it('in a file are refused with the nearest known key, at any depth and inside a driver block', () => {
+      writeJson('default.json', {
+        sever: {},
+        server: { prot: 8080 },
+        originals: { driver: 's3', bucket: 'b', endpont: 'http://127.0.0.1:9000' },
+        render: { quality: { jpg: 70 } },
+      });
+      writeJson('production.json', { limits: { maxWidht: 100 } });
+      const error = configError(() => loadConfig({ configDir: dir, env: { NODE_ENV: 'production' } }));
+      const file = path.join(dir, 'default.json');
+      expect(error.problems).to.have.members([
+        `sever (${file}): unknown key; did you mean "server"?`,
+        `server.prot (${file}): unknown key; did you mean "port"?`,
+        `originals.endpont (${file}): unknown key; did you mean "endpoint"?`,
+        `render.quality.jpg (${file}): unknown key; did you mean "jpeg"?`,
+        `limits.maxWidht (${path.join(dir, 'production.json')}): unknown key; did you mean "maxWidth"?`,
+      ]);
+    });
+
+    it('with no near miss list the keys the block accepts', () => {
+      const error = configError(() => loadConfig({ configDir: dir, env: {}, overrides: { shutdown: { graceful: true } } }));
+      expect(error.problems).to.deep.equal(['shutdown.graceful (overrides): unknown key; expected one of "timeoutMs"']);
+    });
+
+    it('a key of another driver is refused from a file but ignored from the environment', () => {
+      writeJson('default.json', { originals: { driver: 'filesystem', bucket: 'b' } });
+      const error = configError(() => loadConfig({ configDir: dir, env: {} }));
+      expect(error.problems).to.deep.equal([`originals.bucket (${path.join(dir, 'default.json')}): unknown key; expected one of "driver", "root"`]);
+      writeJson('default.json', {});
+      const config = loadConfig({ configDir: dir, env: { ORIGINALS_DRIVER: 'filesystem', ORIGINALS_BUCKET: 'b', ORIGINALS_REGION: 'eu-west-1' } });
+      expect(config.originals).to.deep.equal({ driver: 'filesystem' });
+    });
+
+    it('are refused by validateConfig (what embedders call) without a source', () => {
+      expect(() => validateConfig({ tokens: { ttl: 60 } })).to.throw(ConfigError, 'tokens.ttl: unknown key; did you mean "ttlSeconds"?');
+    });
+  });
+
+  describe('loadConfigWithSources', () => {
+    it('lists the files that were read, in order, and only those', () => {
+      expect(loadConfigWithSources({ configDir: dir, env: { NODE_ENV: 'production' } }).files).to.deep.equal([]);
+      writeJson('default.json', {});
+      expect(loadConfigWithSources({ configDir: dir, env: { NODE_ENV: 'production' } }).files).to.deep.equal([path.join(dir, 'default.json')]);
+      writeJson('production.json', { server: { port: 8080 } });
+      const loaded = loadConfigWithSources({ configDir: dir, env: { NODE_ENV: 'production' } });
+      expect(loaded.files).to.deep.equal([path.join(dir, 'default.json'), path.join(dir, 'production.json')]);
+      expect(loaded.config.server.port).to.equal(8080);
     });
   });
 
