@@ -18,8 +18,18 @@ export type TokenRejection = 'unknown' | 'expired' | 'used' | 'wrong-id';
 
 export type TokenCheck = { readonly ok: true } | { readonly ok: false; readonly reason: TokenRejection };
 
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** RFC 4648 §5 without padding, written out: `Buffer` would tie the domain to Node (ADR 0017). */
 function toBase64Url(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('base64url');
+  let out = '';
+  for (let at = 0; at < bytes.length; at += 3) {
+    const group = ((bytes[at] ?? 0) << 16) | ((bytes[at + 1] ?? 0) << 8) | (bytes[at + 2] ?? 0);
+    // 1, 2 or 3 bytes left make 2, 3 or 4 characters.
+    const characters = Math.min(4, Math.ceil(((bytes.length - at) * 4) / 3));
+    for (let c = 0; c < characters; c += 1) out += BASE64URL_ALPHABET[(group >> (18 - 6 * c)) & 63];
+  }
+  return out;
 }
 
 export interface TokenPrimitives {

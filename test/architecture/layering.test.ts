@@ -23,8 +23,9 @@ async function cruiseWithProjectRules(baseDir: string): Promise<ICruiseResult> {
 
 function describeViolations(result: ICruiseResult): string[] {
   return result.summary.violations.map((v) => {
-    const via = v.cycle === undefined ? '' : ` (cycle: ${v.cycle.map((step) => step.name).join(' → ')})`;
-    return `${v.rule.name}: ${v.from} → ${v.to}${via}`;
+    const cycle = v.cycle === undefined ? '' : ` (cycle: ${v.cycle.map((step) => step.name).join(' → ')})`;
+    const via = v.via === undefined || v.via.length < 2 ? '' : ` (via ${v.via.map((step) => step.name).join(' → ')})`;
+    return `${v.rule.name}: ${v.from} → ${v.to}${cycle}${via}`;
   });
 }
 
@@ -50,7 +51,7 @@ describe('architecture: the dependency rule (dependency-cruiser)', function () {
     expect(violations, `layering violations:\n  ${violations.join('\n  ')}`).to.deep.equal([]);
   });
 
-  it('the rules bite: a fixture breaking each rule once is reported rule by rule', async () => {
+  it('the rules bite: a fixture breaking each rule is reported rule by rule, chains included', async () => {
     const result = await cruiseWithProjectRules(FIXTURE);
     expect(unresolvedLocalImports(result), 'unresolved imports').to.deep.equal([]);
     // A cycle is reported once, from whichever member the cruise met first.
@@ -60,14 +61,26 @@ describe('architecture: the dependency rule (dependency-cruiser)', function () {
 
     expect([...new Set(reported)].sort()).to.deep.equal(
       [
+        // One import line breaks the rule.
         'adapters-do-not-import-each-other src/adapters/beta/beta-store.ts',
         'adapters-do-not-import-infrastructure src/adapters/beta/beta-wiring.ts',
+        'adapters-use-only-their-own-sdk src/adapters/memory/uses-knex.ts',
+        'adapters-use-only-their-own-sdk src/adapters/object-storage/shared-bucket.ts',
+        'adapters-use-only-their-own-sdk src/adapters/s3/imports-gcs-sdk.ts',
         'application-imports-only-domain src/application/imports-adapter.ts',
         'domain-is-pure src/domain/imports-sharp.ts',
         'no-barrel-files src/infrastructure/imports-barrel.ts',
         'no-circular src/domain/cycle-first.ts src/domain/cycle-second.ts',
         'object-storage-imports-only-domain-and-application src/adapters/object-storage/shared-bucket.ts',
+        'only-four-layers src/adapters/beta/uses-shared.ts',
+        'only-four-layers src/constants.ts',
+        'only-four-layers src/shared/reaches-infrastructure.ts',
         'src-does-not-import-tests src/infrastructure/imports-test-helper.ts',
+        // No import line of the file names the module the rule forbids: the rule follows the chain.
+        'adapters-do-not-import-each-other src/adapters/beta/beta-wiring.ts',
+        'adapters-do-not-import-each-other src/adapters/beta/uses-shared.ts',
+        'adapters-do-not-import-infrastructure src/adapters/beta/uses-shared.ts',
+        'application-imports-only-domain src/application/reaches-sharp-through-domain.ts',
       ].sort(),
     );
   });
