@@ -4,7 +4,7 @@ import type { CacheIndex, RenditionRecord } from '../../application/ports/cache-
 import type { InputFormat, OutputFormat } from '../../domain/image-format.js';
 import type { ImageId } from '../../domain/image-id.js';
 import type { ContentVersion, OriginalMetadata } from '../../domain/original.js';
-import { isUniqueViolation, toIndexError } from './sql-errors.js';
+import { indexOperation, isUniqueViolation } from './sql-errors.js';
 
 interface OriginalRow {
   id: string;
@@ -93,63 +93,55 @@ export class SqlCacheIndex implements CacheIndex {
   constructor(private readonly knex: Knex) {}
 
   async findOriginal(id: ImageId): Promise<OriginalMetadata | undefined> {
-    try {
+    return indexOperation('finding an original', async () => {
       const row = await this.knex<OriginalRow>('originals').where({ id }).first();
       return row === undefined ? undefined : originalFromRow(row);
-    } catch (error) {
-      throw toIndexError(error, 'finding an original');
-    }
+    });
   }
 
   async saveOriginal(original: OriginalMetadata, options: { readonly replace: boolean }): Promise<void> {
     const row = originalToRow(original);
-    try {
+    return indexOperation('saving an original', async () => {
       if (options.replace) {
         await this.knex<OriginalRow>('originals').insert(row).onConflict('id').merge();
-      } else {
-        // A plain insert: the primary key decides which of two racing uploads wins.
-        await this.knex<OriginalRow>('originals').insert(row);
+        return;
       }
-    } catch (error) {
-      if (!options.replace && isUniqueViolation(error)) {
-        throw new OriginalExistsError(`an original with id ${original.id} already exists`, { cause: error });
-      }
-      throw toIndexError(error, 'saving an original');
-    }
+      // A plain insert: the primary key decides which of two racing uploads wins.
+      await this.knex<OriginalRow>('originals')
+        .insert(row)
+        .catch((error: unknown) => {
+          if (!isUniqueViolation(error)) throw error;
+          throw new OriginalExistsError(`an original with id ${original.id} already exists`, { cause: error });
+        });
+    });
   }
 
   async deleteOriginal(id: ImageId): Promise<void> {
-    try {
+    return indexOperation('deleting an original', async () => {
       // Two autocommit statements, not a transaction: in SQLite's WAL mode a deferred transaction whose
       // snapshot went stale while it waited for the write lock fails with SQLITE_BUSY at once (the busy
       // timeout does not apply), and knex cannot issue BEGIN IMMEDIATE. Each statement is idempotent,
       // so a failure between them is repaired by deleting again.
       await this.knex('renditions').where({ original_id: id }).delete();
       await this.knex('originals').where({ id }).delete();
-    } catch (error) {
-      throw toIndexError(error, 'deleting an original');
-    }
+    });
   }
 
   async findRendition(key: string): Promise<RenditionRecord | undefined> {
-    try {
+    return indexOperation('finding a rendition', async () => {
       const row = await this.knex<RenditionRow>('renditions').where({ key }).first();
       return row === undefined ? undefined : renditionFromRow(row);
-    } catch (error) {
-      throw toIndexError(error, 'finding a rendition');
-    }
+    });
   }
 
   async saveRendition(record: RenditionRecord): Promise<void> {
-    try {
+    return indexOperation('saving a rendition', async () => {
       await this.knex<RenditionRow>('renditions').insert(renditionToRow(record)).onConflict('key').merge();
-    } catch (error) {
-      throw toIndexError(error, 'saving a rendition');
-    }
+    });
   }
 
   async listRenditions(id: ImageId): Promise<readonly RenditionRecord[]> {
-    try {
+    return indexOperation('listing renditions', async () => {
       const rows = await this.knex<RenditionRow>('renditions')
         .where({ original_id: id })
         .orderBy([
@@ -157,32 +149,24 @@ export class SqlCacheIndex implements CacheIndex {
           { column: 'key', order: 'asc' },
         ]);
       return rows.map(renditionFromRow);
-    } catch (error) {
-      throw toIndexError(error, 'listing renditions');
-    }
+    });
   }
 
   async deleteRendition(key: string): Promise<void> {
-    try {
+    return indexOperation('deleting a rendition', async () => {
       await this.knex('renditions').where({ key }).delete();
-    } catch (error) {
-      throw toIndexError(error, 'deleting a rendition');
-    }
+    });
   }
 
   async deleteRenditionsOfVersion(id: ImageId, version: ContentVersion): Promise<void> {
-    try {
+    return indexOperation('deleting renditions of a version', async () => {
       await this.knex('renditions').where({ original_id: id, original_version: version }).delete();
-    } catch (error) {
-      throw toIndexError(error, 'deleting renditions of a version');
-    }
+    });
   }
 
   async check(): Promise<void> {
-    try {
+    return indexOperation('health check', async () => {
       await this.knex.raw('select 1');
-    } catch (error) {
-      throw toIndexError(error, 'health check');
-    }
+    });
   }
 }

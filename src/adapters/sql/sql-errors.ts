@@ -13,3 +13,12 @@ export function toIndexError(error: unknown, action: string): Error {
   const reason = error instanceof Error ? error.message : String(error);
   return new IndexUnavailableError(`cache index: ${action} failed: ${reason}`, { cause: error });
 }
+
+/** Runs one index statement (or a few); whatever it throws becomes what `toIndexError` makes of it. */
+export async function indexOperation<T>(action: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toIndexError(error, action);
+  }
+}

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { TokenStore } from '../../application/ports/token-store.js';
 import type { ImageId } from '../../domain/image-id.js';
 import { Token, type TokenHash } from '../../domain/token.js';
-import { toIndexError } from './sql-errors.js';
+import { indexOperation } from './sql-errors.js';
 
 interface TokenRow {
   hash: string;
@@ -21,7 +21,7 @@ export class SqlTokenStore implements TokenStore {
 
   async save(token: Token): Promise<void> {
     const { hash, imageId, expiresAt, usedAt } = token.toPrimitives();
-    try {
+    return indexOperation('saving a token', async () => {
       // A plain insert, not an upsert: re-saving a hash must never turn a used token back into an unused one.
       await this.knex<TokenRow>('tokens').insert({
         hash,
@@ -29,13 +29,11 @@ export class SqlTokenStore implements TokenStore {
         expires_at: expiresAt.getTime(),
         used_at: usedAt === undefined ? null : usedAt.getTime(),
       });
-    } catch (error) {
-      throw toIndexError(error, 'saving a token');
-    }
+    });
   }
 
   async find(hash: TokenHash): Promise<Token | undefined> {
-    try {
+    return indexOperation('finding a token', async () => {
       const row = await this.knex<TokenRow>('tokens').where({ hash }).first();
       if (row === undefined) return undefined;
       return Token.fromPrimitives({
@@ -44,14 +42,12 @@ export class SqlTokenStore implements TokenStore {
         expiresAt: new Date(Number(row.expires_at)),
         usedAt: row.used_at === null ? undefined : new Date(Number(row.used_at)),
       });
-    } catch (error) {
-      throw toIndexError(error, 'finding a token');
-    }
+    });
   }
 
   async claim(hash: TokenHash, now: Date): Promise<boolean> {
     const at = now.getTime();
-    try {
+    return indexOperation('claiming a token', async () => {
       // One conditional UPDATE: the database serialises concurrent claims on the row, and only the
       // first still sees `used_at is null`.
       const changed = await this.knex('tokens')
@@ -60,25 +56,19 @@ export class SqlTokenStore implements TokenStore {
         .andWhere('expires_at', '>', at)
         .update({ used_at: at });
       return changed === 1;
-    } catch (error) {
-      throw toIndexError(error, 'claiming a token');
-    }
+    });
   }
 
   async release(hash: TokenHash): Promise<void> {
-    try {
+    return indexOperation('releasing a token', async () => {
       await this.knex('tokens').where({ hash }).update({ used_at: null });
-    } catch (error) {
-      throw toIndexError(error, 'releasing a token');
-    }
+    });
   }
 
   async purgeExpired(now: Date): Promise<number> {
-    try {
+    return indexOperation('purging expired tokens', async () => {
       // `<=`, as Token.isExpired: a token is expired from its expiry instant on.
       return await this.knex('tokens').where('expires_at', '<=', now.getTime()).delete();
-    } catch (error) {
-      throw toIndexError(error, 'purging expired tokens');
-    }
+    });
   }
 }
