@@ -49,7 +49,3 @@ export function supportsAnimation(format: OutputFormat): boolean {
  */
 export const INPUT_FORMATS = ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
-
-export function isInputFormat(value: string): value is InputFormat {
-  return (INPUT_FORMATS as readonly string[]).includes(value);
-}
