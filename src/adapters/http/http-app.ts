@@ -12,7 +12,7 @@ import { deleteRoute } from './delete-route.js';
 import { errorHandler, noRoute } from './error-handler.js';
 import { imageRoute } from './image-route.js';
 import { opsRoutes } from './ops-routes.js';
-import type { CacheOutcome } from './rendition-response.js';
+import type { CacheOutcome } from '../../application/cache-outcome.js';
 import { requestMetrics, type ResponseObserver } from './request-metrics.js';
 import { tokenRoute } from './token-route.js';
 import { trustProxy } from './trust-proxy.js';

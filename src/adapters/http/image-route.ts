@@ -2,10 +2,11 @@ import type { Request, Response } from 'express';
 import { isImageId } from '../../domain/image-id.js';
 import { ImageRequest } from '../../domain/image-request.js';
 import type { Limits } from '../../domain/limits.js';
+import type { CacheOutcome } from '../../application/cache-outcome.js';
 import type { GetRendition } from '../../application/use-cases/get-rendition.js';
 import { acceptedFormats, entityTags } from './accept-header.js';
 import { HttpInputError } from './http-error.js';
-import { writeRenditionResponse, type CacheOutcome } from './rendition-response.js';
+import { writeRenditionResponse } from './rendition-response.js';
 
 export interface ImageRouteDependencies {
   readonly getRendition: GetRendition;

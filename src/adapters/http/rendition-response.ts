@@ -1,11 +1,10 @@
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import { RENDITION_CACHE_CONTROL } from '../../domain/rendition.js';
+import { cacheOutcomeOf, type CacheOutcome } from '../../application/cache-outcome.js';
 import type { StoredObject } from '../../application/ports/rendition-cache.js';
 import type { GetRenditionOutput } from '../../application/use-cases/get-rendition.js';
 import { requestLogger } from './access-log.js';
-
-export type CacheOutcome = 'hit' | 'miss' | 'coalesced' | 'redirect' | 'not-modified';
 
 export interface RedirectSettings {
   readonly redirectStatus: number;
@@ -25,24 +24,23 @@ export async function writeRenditionResponse(
   settings: RedirectSettings,
 ): Promise<CacheOutcome | undefined> {
   const { rendition } = result;
+  const outcome = cacheOutcomeOf(result);
+  res.locals.cacheOutcome = outcome;
   if (result.negotiated) res.vary('Accept');
   res.setHeader('ETag', rendition.etag);
   switch (result.kind) {
     case 'not-modified':
-      res.locals.cacheOutcome = 'not-modified';
       // The client's copy is the answer: nothing was rendered.
       res.setHeader('X-Cache', 'HIT');
       res.setHeader('Cache-Control', RENDITION_CACHE_CONTROL);
       res.status(304).end();
       break;
     case 'redirect':
-      res.locals.cacheOutcome = 'redirect';
       res.setHeader('X-Cache', 'HIT');
       res.setHeader('Cache-Control', `public, max-age=${redirectMaxAge(settings.redirectMaxAge, result.expiresAt)}`);
       res.redirect(settings.redirectStatus, result.url);
       break;
     case 'stream':
-      res.locals.cacheOutcome = 'hit';
       res.setHeader('X-Cache', 'HIT');
       res.setHeader('Cache-Control', RENDITION_CACHE_CONTROL);
       res.setHeader('Content-Type', result.object.contentType);
@@ -51,7 +49,6 @@ export async function writeRenditionResponse(
       if (!(await streamBody(req, res, result.object.body))) return undefined;
       break;
     case 'rendered':
-      res.locals.cacheOutcome = result.coalesced ? 'coalesced' : 'miss';
       res.setHeader('X-Cache', result.coalesced ? 'COALESCED' : 'MISS');
       res.setHeader('Cache-Control', RENDITION_CACHE_CONTROL);
       res.setHeader('Content-Type', rendition.contentType);
@@ -61,7 +58,7 @@ export async function writeRenditionResponse(
       else res.end(result.image.bytes);
       break;
   }
-  return res.locals.cacheOutcome as CacheOutcome;
+  return outcome;
 }
 
 /** A redirect must never be cached longer than its signed target stays valid. */

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CacheOutcome } from '../../application/cache-outcome.js';
 
 /** The render queue as the metrics see it (a `RenderGate`). */
 export interface RenderQueueGauge {
@@ -7,9 +8,6 @@ export interface RenderQueueGauge {
 }
 
 export type RenderOutcome = 'ok' | 'failed';
-
-/** Image answers as the HTTP adapter reports them. */
-export type CacheOutcomeLabel = 'hit' | 'miss' | 'coalesced' | 'redirect' | 'not-modified';
 
 /**
  * Render seconds buckets: thumbnails take milliseconds, large AVIF encodes seconds, and the default
@@ -107,7 +105,7 @@ export class PrometheusMetrics {
     this.requestSeconds.observe({ route }, seconds);
   }
 
-  observeImageResponse(outcome: CacheOutcomeLabel): void {
+  observeImageResponse(outcome: CacheOutcome): void {
     this.cache.inc({ outcome });
   }
 
