@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Container, type ContainerModule } from 'inversify';
-import { CachingCacheIndex } from '../../adapters/in-memory/caching-cache-index.js';
+import { CachingCacheIndex } from '../../application/caching-cache-index.js';
 import type { Logger as Pino } from 'pino';
 import type { Config, StorageConfig } from '../config/config-schema.js';
 import { coreModule } from './modules/core.module.js';

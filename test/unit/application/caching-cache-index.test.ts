@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CachingCacheIndex } from '../../../src/adapters/in-memory/caching-cache-index.js';
+import { CachingCacheIndex } from '../../../src/application/caching-cache-index.js';
 import { InMemoryCacheIndex } from '../../../src/adapters/in-memory/in-memory-cache-index.js';
 import { IndexUnavailableError } from '../../../src/application/application-error.js';
 import type { ImageId } from '../../../src/domain/image-id.js';

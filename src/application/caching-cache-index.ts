@@ -1,7 +1,7 @@
-import type { CacheIndex, RenditionRecord } from '../../application/ports/cache-index.js';
-import type { Clock } from '../../application/ports/clock.js';
-import type { ImageId } from '../../domain/image-id.js';
-import type { ContentVersion, OriginalMetadata } from '../../domain/original.js';
+import type { CacheIndex, RenditionRecord } from './ports/cache-index.js';
+import type { Clock } from './ports/clock.js';
+import type { ImageId } from '../domain/image-id.js';
+import type { ContentVersion, OriginalMetadata } from '../domain/original.js';
 
 export interface CachingCacheIndexOptions {
   /**
@@ -22,7 +22,9 @@ interface Entry {
  * A `CacheIndex` decorator that answers `findOriginal` from a small in-process LRU, so a cache hit
  * costs one index query (the rendition row) instead of two. Only originals that exist are kept:
  * a new upload on another replica is seen at once. Rendition rows are never cached, so every image
- * request still proves that the index is reachable and that its rendition is stored.
+ * request still proves that the index is reachable and that its rendition is stored. It lives beside
+ * the ports, not among the adapters: it is policy over whichever index is wired, with no technology of
+ * its own.
  */
 export class CachingCacheIndex implements CacheIndex {
   private readonly originals = new Map<ImageId, Entry>();
