@@ -5,7 +5,7 @@ import { ObjectNames, publicUrlOf } from './object-names.js';
 
 const DEFAULT_SIGNED_URL_TTL_SECONDS = 3600;
 // S3 SigV4 presigned URLs and Cloud Storage V4 signed URLs alike cannot live longer than 7 days.
-const MAX_SIGNED_URL_TTL_SECONDS = 604_800;
+export const MAX_SIGNED_URL_TTL_SECONDS = 604_800;
 
 /** The configuration slice `BucketRenditionCache` needs besides its bucket. */
 export interface BucketRenditionCacheConfig {

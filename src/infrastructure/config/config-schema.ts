@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_DIMENSION, DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SCALE } from '../../domain/limits.js';
 import { DEFAULT_TOKEN_TTL_SECONDS } from '../../domain/token.js';
 import { AddressList } from '../../adapters/http/address-list.js';
+import { MAX_SIGNED_URL_TTL_SECONDS } from '../../adapters/object-storage/bucket-rendition-cache.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
@@ -18,9 +19,6 @@ const addressList = z.array(z.string()).superRefine((entries, context) => {
     }
   });
 });
-
-/** S3's SigV4 and GCS's V4 signatures both expire after at most 7 days. */
-const MAX_SIGNED_URL_TTL_SECONDS = 604_800;
 
 const filesystemStorage = z.strictObject({
   driver: z.literal('filesystem'),
