@@ -17,7 +17,9 @@ export function typeScriptFiles(dir: string): string[] {
 export function createProgram(files: readonly string[]): ts.Program {
   const configFile = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), (file) => ts.sys.readFile(file));
   const { options } = ts.parseJsonConfigFileContent(configFile.config, ts.sys, ROOT);
-  return ts.createProgram({ rootNames: files, options: { ...options, noEmit: true } });
+  const compilerOptions = { ...options, noEmit: true };
+  // Parent pointers on every node, so a node finds its file and its enclosing statement.
+  return ts.createProgram({ rootNames: files, options: compilerOptions, host: ts.createCompilerHost(compilerOptions, true) });
 }
 
 /** `src/domain/token.ts:22` for a node, relative to `baseDir`. */
