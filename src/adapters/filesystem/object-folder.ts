@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, opendir, readdir, rename, rm, rmdir, stat, statfs, type FileHandle } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { StoreUnavailableError } from '../../application/application-error.js';
 // Refuses `.`/`..` and empty segments, absolute keys, backslashes (a separator on Windows) and NUL (which
@@ -8,12 +8,22 @@ import { assertObjectKey } from '../../application/object-key.js';
 import type { StoredObject } from '../../application/ports/rendition-cache.js';
 import { contentTypeOf, formatFromExtension } from '../../domain/image-format.js';
 import type { ObjectBucket, ObjectMetadata } from '../object-storage/object-bucket.js';
+import { isStaleTempFile, isTempFileName, STALE_TEMP_AGE_MS, tempFileName } from './temp-files.js';
 
 // A purge or delete may remove a directory between our mkdir and the open of the temp file in it.
 const CREATE_ATTEMPTS = 5;
 
 function isErrorCode(error: unknown, ...codes: string[]): boolean {
   return error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');
+}
+
+/** The configuration slice of a folder store. */
+export interface ObjectFolderOptions {
+  /**
+   * `check()` fails (the service reports not ready) while the disk holding the folder has less free space
+   * than this for unprivileged users, so that a full disk is noticed before writes fail. 0 turns it off.
+   */
+  readonly minFreeBytes?: number;
 }
 
 function describe(key: string): string {
@@ -31,9 +41,11 @@ function describe(key: string): string {
  */
 export class ObjectFolder implements ObjectBucket {
   readonly root: string;
+  private readonly minFreeBytes: number;
 
-  constructor(root: string) {
+  constructor(root: string, options: ObjectFolderOptions = {}) {
     this.root = path.resolve(root);
+    this.minFreeBytes = options.minFreeBytes ?? 0;
   }
 
   /** The absolute path of an object; throws `StoreUnavailableError` for keys that could leave the root. */
@@ -107,15 +119,69 @@ export class ObjectFolder implements ObjectBucket {
     }
   }
 
-  /** Creates the root when missing and proves it writable by creating and removing a probe file. */
+  /**
+   * Creates the root when missing, proves it writable by creating and removing a probe file, and fails when
+   * the disk has less than `minFreeBytes` free.
+   */
   async check(_prefix?: string): Promise<void> {
-    const probe = path.join(this.root, `.check-${randomUUID()}`);
+    // Named like a temp file, so that a probe left by a crash is swept like one.
+    const probe = path.join(this.root, tempFileName('check'));
     try {
       await mkdir(this.root, { recursive: true });
       await (await open(probe, 'wx')).close();
       await rm(probe);
     } catch (error) {
       throw new StoreUnavailableError(`the folder ${this.root} is not a writable directory`, { cause: error });
+    }
+    if (this.minFreeBytes > 0) await this.checkFreeSpace();
+  }
+
+  /**
+   * Removes the temp files of writes that will never finish (their process was killed), everywhere below the
+   * root, and the folders that leaves empty; `isStaleTempFile` says which are safe to remove while other
+   * processes may be writing. Returns how many it removed. Nothing else is touched, whatever its age.
+   */
+  async removeStaleTempFiles(maxAgeMs = STALE_TEMP_AGE_MS): Promise<number> {
+    let removed = 0;
+    const sweep = async (directory: string): Promise<void> => {
+      let emptied = false;
+      for await (const entry of await opendirOrNothing(directory)) {
+        const file = path.join(directory, entry.name);
+        if (entry.isDirectory()) await sweep(file);
+        else if (entry.isFile() && isTempFileName(entry.name) && (await this.isStale(file, maxAgeMs))) {
+          await rm(file, { force: true });
+          removed += 1;
+          emptied = true;
+        }
+      }
+      if (emptied) await this.removeEmptyDirectories(directory);
+    };
+    try {
+      await sweep(this.root);
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot remove stale temp files under ${this.root}`, { cause: error });
+    }
+    return removed;
+  }
+
+  private async isStale(file: string, maxAgeMs: number): Promise<boolean> {
+    const stats = await stat(file).catch((error: unknown) => (isErrorCode(error, 'ENOENT') ? undefined : Promise.reject(error)));
+    return stats !== undefined && isStaleTempFile(path.basename(file), Date.now() - stats.mtimeMs, maxAgeMs);
+  }
+
+  private async checkFreeSpace(): Promise<void> {
+    let free: number;
+    try {
+      const disk = await statfs(this.root);
+      // bavail, not bfree: the blocks reserved for root are of no use to this (unprivileged) service.
+      free = disk.bavail * disk.bsize;
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot read the free space of ${this.root}`, { cause: error });
+    }
+    if (free < this.minFreeBytes) {
+      throw new StoreUnavailableError(
+        `the disk of ${this.root} has ${mebibytes(free)} free, less than the ${mebibytes(this.minFreeBytes)} required (minFreeBytes)`,
+      );
     }
   }
 
@@ -182,6 +248,20 @@ async function readWhole(handle: FileHandle, size: number): Promise<Uint8Array> 
   return filled === size ? buffer : buffer.subarray(0, filled);
 }
 
+function mebibytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+// A folder removed meanwhile (by a purge, or by another replica's sweep) has nothing left to sweep.
+async function opendirOrNothing(folder: string): Promise<AsyncIterable<Dirent> | Iterable<Dirent>> {
+  try {
+    return await opendir(folder);
+  } catch (error) {
+    if (isErrorCode(error, 'ENOENT', 'ENOTDIR')) return [];
+    throw error;
+  }
+}
+
 async function listOrNothing(folder: string): Promise<string[]> {
   try {
     return await readdir(folder);
@@ -198,7 +278,7 @@ async function listOrNothing(folder: string): Promise<string[]> {
  */
 async function writeAtomically(target: string, bytes: Uint8Array): Promise<void> {
   const directory = path.dirname(target);
-  const temp = path.join(directory, `.${path.basename(target)}.${randomUUID()}.tmp`);
+  const temp = path.join(directory, tempFileName(path.basename(target)));
   const handle = await createExclusive(directory, temp);
   let renamed = false;
   try {

@@ -24,6 +24,8 @@ const filesystemStorage = z.strictObject({
   driver: z.literal('filesystem'),
   /** Folder for this store; defaults to `{dataDir}/originals` or `{dataDir}/renditions`. */
   root: z.string().min(1).optional(),
+  /** `/readyz` answers 503 while the folder's disk has less free space than this; 0 turns the check off. */
+  minFreeBytes: z.number().int().min(0).default(256 * 1024 * 1024),
 });
 
 const s3Storage = z.strictObject({

@@ -49,6 +49,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<readonly [name: string, key: s
     return [
       [`${prefix}_DRIVER`, `${store}.driver`, 'string'],
       [`${prefix}_ROOT`, `${store}.root`, 'string'],
+      [`${prefix}_MIN_FREE_BYTES`, `${store}.minFreeBytes`, 'number'],
       [`${prefix}_BUCKET`, `${store}.bucket`, 'string'],
       [`${prefix}_PREFIX`, `${store}.prefix`, 'string'],
       [`${prefix}_REGION`, `${store}.region`, 'string'],

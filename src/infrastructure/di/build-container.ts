@@ -17,7 +17,7 @@ import { TOKENS } from './tokens.js';
 function originalStoreModule(store: StorageConfig, config: Config): ContainerModule {
   switch (store.driver) {
     case 'filesystem':
-      return filesystemOriginalStoreModule({ root: store.root, dataDir: config.dataDir });
+      return filesystemOriginalStoreModule({ root: store.root, minFreeBytes: store.minFreeBytes, dataDir: config.dataDir });
     case 's3':
       return s3OriginalStoreModule(store);
     case 'gcs':
@@ -31,7 +31,7 @@ function renditionCacheModule(store: StorageConfig, config: Config): ContainerMo
   const { publicBaseUrl, signedUrlTtlSeconds } = config.delivery;
   switch (store.driver) {
     case 'filesystem':
-      return filesystemRenditionCacheModule({ root: store.root, dataDir: config.dataDir, publicBaseUrl });
+      return filesystemRenditionCacheModule({ root: store.root, minFreeBytes: store.minFreeBytes, dataDir: config.dataDir, publicBaseUrl });
     case 's3':
       return s3RenditionCacheModule({ ...store, publicBaseUrl, signedUrlTtlSeconds });
     case 'gcs':

@@ -178,7 +178,9 @@ describe('composition root: container smoke test per driver combination', () => 
 
       resolveEveryToken(container, combination.unbound);
       const tasks = await runStartupTasks(container);
-      expect(tasks).to.equal(combination.unbound.includes('StartupTasks') ? 0 : 1);
+      // The index's migrations, and the stale temp-file sweep of each folder store.
+      const folders = [config.originals, config.renditions].filter((store) => store.driver === 'filesystem').length;
+      expect(tasks).to.equal(combination.unbound.includes('StartupTasks') ? 0 : (config.index.driver === 'memory' ? 0 : 1) + folders);
       expect(container.get(TOKENS.Config)).to.equal(config);
       if (combination.offline) await roundTrip(container);
       combination.check?.(dataDir);
@@ -195,7 +197,7 @@ describe('composition root: container smoke test per driver combination', () => 
     const config = loadConfig({ configDir: dataDir, env: {}, overrides: { dataDir, index: { driver: 'sqlite' } } });
     for (let start = 0; start < 2; start += 1) {
       container = buildContainer(config, logger);
-      expect(await runStartupTasks(container)).to.equal(1);
+      expect(await runStartupTasks(container)).to.equal(3);
       expect((await container.get(TOKENS.CheckReadiness).execute()).ready).to.equal(true);
       await container.unbindAllAsync();
       container = undefined;

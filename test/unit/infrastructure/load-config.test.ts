@@ -35,8 +35,8 @@ describe('loadConfig', () => {
       const config = loadConfig({ configDir: dir, env: {} });
       expect(config.server).to.deep.equal({ host: '0.0.0.0', port: 1337, trustedProxies: [], headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 });
       expect(config.dataDir).to.equal('./data');
-      expect(config.originals).to.deep.equal({ driver: 'filesystem' });
-      expect(config.renditions).to.deep.equal({ driver: 'filesystem' });
+      expect(config.originals).to.deep.equal({ driver: 'filesystem', minFreeBytes: 256 * 1024 * 1024 });
+      expect(config.renditions).to.deep.equal({ driver: 'filesystem', minFreeBytes: 256 * 1024 * 1024 });
       expect(config.index).to.deep.equal({ driver: 'sqlite' });
       expect(config.delivery).to.include({ mode: 'redirect', redirectStatus: 303 });
       expect(config.delivery.publicBaseUrl).to.equal(undefined);
