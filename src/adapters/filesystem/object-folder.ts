@@ -12,6 +12,9 @@ import { isStaleTempFile, isTempFileName, STALE_TEMP_AGE_MS, tempFileName } from
 
 // A purge or delete may remove a directory between our mkdir and the open of the temp file in it.
 const CREATE_ATTEMPTS = 5;
+// A write may create a file in a folder that a purge is removing (a rendition stored while its original is
+// deleted), which makes the folder's final rmdir fail with ENOTEMPTY; `rm` starts over this many times.
+const PURGE_RETRIES = 5;
 
 function isErrorCode(error: unknown, ...codes: string[]): boolean {
   return error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');
@@ -107,10 +110,10 @@ export class ObjectFolder implements ObjectBucket {
     const namePrefix = prefix.slice(slash + 1);
     try {
       if (namePrefix === '') {
-        await rm(folder, { recursive: true, force: true });
+        await rm(folder, { recursive: true, force: true, maxRetries: PURGE_RETRIES, retryDelay: 10 });
       } else {
         for (const name of await listOrNothing(folder)) {
-          if (name.startsWith(namePrefix)) await rm(path.join(folder, name), { recursive: true, force: true });
+          if (name.startsWith(namePrefix)) await rm(path.join(folder, name), { recursive: true, force: true, maxRetries: PURGE_RETRIES, retryDelay: 10 });
         }
       }
       await this.removeEmptyDirectories(namePrefix === '' ? path.dirname(folder) : folder);

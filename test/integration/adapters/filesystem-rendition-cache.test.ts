@@ -202,6 +202,22 @@ describe('The filesystem rendition cache on disk', () => {
     expect(await listTree(root)).to.deep.equal([`${id}/`, `${id}/${version}/`, key]);
   });
 
+  it('purges without failing while renditions are still being written into the folders it removes (DELETE during a background store)', async function () {
+    this.timeout(60_000);
+    let failures = 0;
+    for (let round = 0; round < 200; round++) {
+      const id = uniqueId();
+      const puts = Array.from({ length: 8 }, (_, i) =>
+        cache.put(renditionKey(id, 'webp', 'a'.repeat(16), i.toString(16).padStart(32, '0')), someBytes(20_000), 'image/webp').catch(() => undefined),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      // A put racing the purge may fail or land after it; the purge itself must not fail (it would be a 503 on DELETE).
+      await cache.purge(`${id}/`).catch(() => failures++);
+      await Promise.all(puts);
+    }
+    expect(failures, 'purges that failed').to.equal(0);
+  });
+
   it('keeps puts working while purges of the same id run concurrently', async () => {
     const id = uniqueId();
     const keys = Array.from({ length: 20 }, (_, i) => renditionKey(id, 'png', 'c'.repeat(16), i.toString(16).padStart(32, '0')));
