@@ -240,10 +240,10 @@ describe('loadConfig', () => {
     it('a key of another driver is refused from a file but ignored from the environment', () => {
       writeJson('default.json', { originals: { driver: 'filesystem', bucket: 'b' } });
       const error = configError(() => loadConfig({ configDir: dir, env: {} }));
-      expect(error.problems).to.deep.equal([`originals.bucket (${path.join(dir, 'default.json')}): unknown key; expected one of "driver", "root"`]);
+      expect(error.problems).to.deep.equal([`originals.bucket (${path.join(dir, 'default.json')}): unknown key; expected one of "driver", "root", "minFreeBytes"`]);
       writeJson('default.json', {});
       const config = loadConfig({ configDir: dir, env: { ORIGINALS_DRIVER: 'filesystem', ORIGINALS_BUCKET: 'b', ORIGINALS_REGION: 'eu-west-1' } });
-      expect(config.originals).to.deep.equal({ driver: 'filesystem' });
+      expect(config.originals).to.deep.equal({ driver: 'filesystem', minFreeBytes: 256 * 1024 * 1024 });
     });
 
     it('are refused by validateConfig (what embedders call) without a source', () => {
