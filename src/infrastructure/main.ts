@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfigWithSources, type LoadedConfig } from './config/load-config.js';
+import { guardExposureWarning } from '../adapters/http/caller-guard.js';
+import { ConfigError, isProduction, loadConfigWithSources, type LoadedConfig } from './config/load-config.js';
 import { createLogger } from './logging/create-logger.js';
 import { startService } from './service.js';
 
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level, serviceName: name, serviceVersion: version });
   logger.info({ configFiles: files }, files.length > 0 ? `configuration from ${files.join(', ')} and the environment` : 'configuration from the environment only (no config file found)');
   warnIfThreadPoolTooSmall(config.render.concurrency, logger);
+  // In development the loopback-only default is what one wants; in production it is worth a word.
+  const exposure = isProduction() ? guardExposureWarning({ allowFrom: config.tokens.allowFrom, secret: config.tokens.secret }) : undefined;
+  if (exposure !== undefined) logger.warn({ 'tokens.allowFrom': config.tokens.allowFrom }, exposure);
   const service = await startService(config, logger);
 
   const shutdown = (signal: string): void => {

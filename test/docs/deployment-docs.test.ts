@@ -72,7 +72,8 @@ describe('operator docs', () => {
     this.timeout(30_000);
     let service: TestService;
     before(async () => {
-      service = await startTestService();
+      // The origin the CORS transcript shows.
+      service = await startTestService({ cors: { allowedOrigins: ['https://www.example.com'] } });
       await uploadOriginal(service.url, 'holiday-01', await solidJpeg(1800, 1200));
     });
     after(async () => service?.close());

@@ -8,6 +8,7 @@ import type { IssueToken } from '../../application/use-cases/issue-token.js';
 import type { UploadOriginal } from '../../application/use-cases/upload-original.js';
 import { accessLog } from './access-log.js';
 import { CallerGuard } from './caller-guard.js';
+import { corsHeaders, corsPreflight, CorsPolicy, crossOriginResourcePolicy } from './cors.js';
 import { deleteRoute } from './delete-route.js';
 import { errorHandler, noRoute } from './error-handler.js';
 import { imageRoute } from './image-route.js';
@@ -24,6 +25,8 @@ export interface HttpSettings {
   readonly allowIndexing: boolean;
   readonly uploads: { readonly maxBytes: number };
   readonly tokens: { readonly allowFrom: readonly string[]; readonly secret: string | undefined };
+  /** `cors.allowedOrigins` (SPEC §7). */
+  readonly cors: { readonly allowedOrigins: readonly string[] };
   readonly delivery: {
     readonly mode: 'redirect' | 'proxy';
     readonly redirectStatus: number;
@@ -51,17 +54,18 @@ export interface HttpDependencies {
  * Image paths are open-ended (`/{id}_{w}_{h}.{fmt}`, `/{id}.{ext}`), so these routes match on the
  * method alone, after every fixed route has had its turn.
  */
-function forMethods(methods: readonly string[], handler: (req: Request, res: Response) => Promise<void>): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => (methods.includes(req.method) ? handler(req, res) : next());
+function forMethods(methods: readonly string[], ...handlers: RequestHandler[]): RequestHandler[] {
+  return handlers.map((handler) => (req: Request, res: Response, next: NextFunction) => (methods.includes(req.method) ? handler(req, res, next) : next()));
 }
 
 /**
- * The driving HTTP adapter (SPEC §2, §4, §5, §6): plain express 5, one error table, JSON errors.
+ * The driving HTTP adapter (SPEC §2, §4–§7): plain express 5, one error table, JSON errors.
  * Each route lives in its own module; this only puts them in order.
  */
 export function createHttpApp(deps: HttpDependencies): express.Express {
   const { settings } = deps;
-  const guard = new CallerGuard(settings.tokens);
+  const guard = new CallerGuard({ ...settings.tokens, trustedProxies: settings.trustedProxies });
+  const cors = new CorsPolicy(settings.cors.allowedOrigins);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -69,16 +73,20 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
 
   if (deps.onResponse !== undefined) app.use(requestMetrics(deps.onResponse));
   app.use(accessLog(deps.logger));
-  app.use(opsRoutes({ checkReadiness: deps.checkReadiness, allowIndexing: settings.allowIndexing, metrics: deps.metrics }));
-  app.use(tokenRoute({ issueToken: deps.issueToken, guard }));
+  const ops = opsRoutes({ checkReadiness: deps.checkReadiness, allowIndexing: settings.allowIndexing, metrics: deps.metrics });
+  for (const [path, handler] of Object.entries(ops)) app.get(path, handler);
+  app.post('/token', ...tokenRoute({ issueToken: deps.issueToken, guard }));
+  app.use(...forMethods(['OPTIONS'], corsPreflight(cors)));
   app.use(
-    forMethods(
+    ...forMethods(
       ['GET', 'HEAD'],
+      corsHeaders(cors, 'read'),
+      crossOriginResourcePolicy,
       imageRoute({ getRendition: deps.getRendition, limits: settings.limits, delivery: settings.delivery, onImageResponse: deps.onImageResponse }),
     ),
   );
-  app.use(forMethods(['POST'], uploadRoute({ uploadOriginal: deps.uploadOriginal, maxBytes: settings.uploads.maxBytes })));
-  app.use(forMethods(['DELETE'], deleteRoute({ deleteImage: deps.deleteImage, guard })));
+  app.use(...forMethods(['POST'], corsHeaders(cors, 'upload'), uploadRoute({ uploadOriginal: deps.uploadOriginal, maxBytes: settings.uploads.maxBytes })));
+  app.use(...forMethods(['DELETE'], deleteRoute({ deleteImage: deps.deleteImage, guard })));
   app.use(noRoute);
   app.use(errorHandler);
   return app;

@@ -110,6 +110,8 @@ export async function listenHttp(app: RequestListener, settings: HttpServerSetti
     });
   });
   answerMalformedRequests(server);
+  // Node itself answers `Expect: 100-continue` with 100 before emitting 'request' unless a
+  // 'checkContinue' listener is registered on the server; this is where one would be.
   const connections = new ConnectionTracker(server);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -1,24 +1,17 @@
 import type { RequestHandler } from 'express';
+import { fixedRoute, type FixedRoute } from './fixed-routes.js';
 
-export type RouteLabel = 'healthz' | 'readyz' | 'metrics' | 'robots' | 'favicon' | 'token' | 'image' | 'upload' | 'delete' | 'other';
+export type RouteLabel = FixedRoute | 'image' | 'upload' | 'delete' | 'other';
 
 /** Called once per finished request; `route` and `method` come from closed sets. */
 export type ResponseObserver = (route: RouteLabel, method: string, status: number, seconds: number) => void;
-
-const FIXED_ROUTES: Readonly<Record<string, RouteLabel>> = {
-  '/healthz': 'healthz',
-  '/readyz': 'readyz',
-  '/metrics': 'metrics',
-  '/robots.txt': 'robots',
-  '/favicon.ico': 'favicon',
-  '/token': 'token',
-};
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS']);
 
 /** A label per route, never the raw path: metrics series must not grow with what clients send. */
 export function routeLabel(method: string, path: string): RouteLabel {
-  if (Object.hasOwn(FIXED_ROUTES, path)) return FIXED_ROUTES[path]!;
+  const fixed = fixedRoute(path);
+  if (fixed !== undefined) return fixed;
   if (method === 'GET' || method === 'HEAD') return 'image';
   if (method === 'POST') return 'upload';
   if (method === 'DELETE') return 'delete';

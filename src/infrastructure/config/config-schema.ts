@@ -128,6 +128,12 @@ export const configSchema = z.strictObject({
     secret: z.string().min(16, 'must be at least 16 characters').optional(),
     ttlSeconds: positiveInt.default(DEFAULT_TOKEN_TTL_SECONDS),
   }).prefault({}),
+  cors: z.strictObject({
+    /** Origins whose pages may upload and read images (`*`: any page may read images, none upload). */
+    allowedOrigins: z
+      .array(z.string().regex(/^(\*|https?:\/\/[^/?#\s]+)$/i, 'each must be * or an origin such as https://www.example.com (scheme://host[:port], no path)'))
+      .default([]),
+  }).prefault({}),
   uploads: z.strictObject({
     maxBytes: positiveInt.default(25 * 1024 * 1024),
     allowOverwrite: z.boolean().default(false),

@@ -42,6 +42,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<readonly [name: string, key: s
   ['TOKENS_ALLOW_FROM', 'tokens.allowFrom', 'list'],
   ['TOKEN_SECRET', 'tokens.secret', 'string'],
   ['TOKEN_TTL_SECONDS', 'tokens.ttlSeconds', 'number'],
+  ['CORS_ALLOWED_ORIGINS', 'cors.allowedOrigins', 'list'],
   ['UPLOAD_MAX_BYTES', 'uploads.maxBytes', 'number'],
   ['UPLOAD_ALLOW_OVERWRITE', 'uploads.allowOverwrite', 'boolean'],
   ...(['originals', 'renditions'] as const).flatMap((store) => {
@@ -158,6 +159,11 @@ function readEnvironment(env: Readonly<Record<string, string | undefined>>, prob
     variables.set('index.driver', 'DATABASE_URL');
   }
   return { tree, variables };
+}
+
+/** Whether this runs as a production deployment (`NODE_ENV=production`); for start-up advice only. */
+export function isProduction(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  return env.NODE_ENV === 'production';
 }
 
 export interface LoadConfigOptions {

@@ -8,6 +8,7 @@ import { parseImageId } from '../../../src/domain/image-id.js';
 import { TOKENS } from '../../../src/infrastructure/di/tokens.js';
 import { tokenPurgeIntervalMs } from '../../../src/application/use-cases/purge-expired-tokens.js';
 import { Token } from '../../../src/domain/token.js';
+import { startChildService } from '../../support/child-service.js';
 import { startTestService, tokenFor, type TestService } from '../../support/service-harness.js';
 import { photo } from './core-loop.suite.js';
 
@@ -100,7 +101,7 @@ describe('token endpoint guard (SPEC §5.1, §5.4)', function () {
     });
   });
 
-  describe('with the default allow-list (loopback only)', () => {
+  describe('with the default allow-list (loopback only) and no trusted proxies (SPEC §7)', () => {
     let service: TestService;
 
     before(async () => {
@@ -108,10 +109,31 @@ describe('token endpoint guard (SPEC §5.1, §5.4)', function () {
     });
     after(async () => service?.close());
 
-    it('ignores X-Forwarded-For from an untrusted peer: a disallowed forwarded address does not lock loopback out', async () => {
-      expect(await call(service.url, { forwardedFor: DISALLOWED })).to.deep.equal({ status: 200 });
+    async function refusal(method: 'POST' | 'DELETE', path: string, headers: Record<string, string>): Promise<{ status: number; code: string; message: string }> {
+      const response = await fetch(`${service.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: method === 'POST' ? JSON.stringify({ id: 'guarded' }) : undefined,
+      });
+      const { error } = (await response.json()) as { error: { code: string; message: string } };
+      return { status: response.status, ...error };
+    }
+
+    it('refuses /token and DELETE that came through a proxy (X-Forwarded-For or Forwarded) with 403 naming server.trustedProxies', async () => {
+      // A reverse proxy on the same host connects from loopback: without this rule, "loopback only" would mean "anyone".
+      for (const [method, path] of [['POST', '/token'], ['DELETE', '/nothing_here']] as const) {
+        for (const headers of [{ 'x-forwarded-for': DISALLOWED }, { forwarded: `for=${DISALLOWED}` }, { 'x-forwarded-for': '127.0.0.1' }] as Array<Record<string, string>>) {
+          const refused = await refusal(method, path, headers);
+          expect([refused.status, refused.code], `${method} ${JSON.stringify(headers)}`).to.deep.equal([403, 'FORBIDDEN']);
+          expect(refused.message).to.include('server.trustedProxies');
+        }
+      }
+    });
+
+    it('still answers loopback callers that come directly', async () => {
+      expect(await call(service.url, {})).to.deep.equal({ status: 200 });
       // Past the guard: the id simply does not exist.
-      expect(await call(service.url, { method: 'DELETE', path: '/nothing_here', forwardedFor: DISALLOWED })).to.deep.equal({ status: 404, code: 'NOT_FOUND' });
+      expect(await call(service.url, { method: 'DELETE', path: '/nothing_here' })).to.deep.equal({ status: 404, code: 'NOT_FOUND' });
     });
   });
 });
@@ -161,5 +183,27 @@ describe('expired upload tokens', function () {
       await images.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('start-up advice about the token guard (SPEC §7)', function () {
+  this.timeout(60_000);
+
+  async function startupWarnings(env: Record<string, string>): Promise<string[]> {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lir-guard-warning-'));
+    const child = await startChildService({ env: { DATA_DIR: dataDir, ...env } });
+    try {
+      return child.logs.filter((line) => line['log.level'] === 'warn').map((line) => String(line.message));
+    } finally {
+      await child.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  it('in production, says what a loopback-only guard without a secret means; with a secret, says nothing', async () => {
+    const loopbackOnly = await startupWarnings({ NODE_ENV: 'production' });
+    expect(loopbackOnly.filter((message) => message.includes('tokens.allowFrom is loopback only'))).to.have.length(1);
+    const withSecret = await startupWarnings({ NODE_ENV: 'production', TOKEN_SECRET: SECRET });
+    expect(withSecret.filter((message) => message.includes('tokens.allowFrom'))).to.deep.equal([]);
   });
 });

@@ -168,6 +168,23 @@ describe('docs/openapi.yaml against real responses', function () {
     expect(errorCode(await remove(down.url, 'x'))).to.equal('INDEX_UNAVAILABLE');
   });
 
+  it('OPTIONS /{file} (CORS preflight): 204, 403, 404', async () => {
+    const cors = await startTestService({ cors: { allowedOrigins: ['https://www.example.com'] } });
+    try {
+      const preflight = (origin: string | undefined, method: string | undefined, file = 'photo') =>
+        api.fetch(cors.url, `/${file}`, {
+          method: 'OPTIONS',
+          headers: { ...(origin && { origin }), ...(method && { 'access-control-request-method': method, 'access-control-request-headers': 'x-token' }) },
+        });
+      const allowed = await preflight('https://www.example.com', 'POST');
+      expect([allowed.status, allowed.headers.get('access-control-allow-origin')]).to.deep.equal([204, 'https://www.example.com']);
+      expect(errorCode(await preflight('https://evil.example', 'POST'))).to.equal('FORBIDDEN');
+      expect(errorCode(await preflight(undefined, undefined))).to.equal('NO_ROUTE');
+    } finally {
+      await cors.close();
+    }
+  });
+
   it('rejects responses that depart from the document (the validator can fail)', () => {
     const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store' });
     const base = { method: 'GET', path: '/favicon.ico', status: 404, headers };

@@ -21,6 +21,7 @@ export function httpModule(config: Config): ContainerModule {
             uploads: config.uploads,
             tokens: { allowFrom: config.tokens.allowFrom, secret: config.tokens.secret },
             delivery: config.delivery,
+            cors: config.cors,
           },
           metrics,
           onImageResponse: (outcome) => metrics.observeImageResponse(outcome),
