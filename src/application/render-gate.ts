@@ -21,13 +21,17 @@ interface Waiter {
 }
 
 /**
- * SPEC §6 "Load": admits at most `concurrency` renders at once and lets at most `queueLimit` wait
- * (first come, first served). Beyond that, or when a wait outlasts the time limit, the caller gets
- * `OverloadedError` (503 with `Retry-After`) instead of piling up work that would exhaust memory.
- * A render that runs past the time limit fails with `RenderTimeoutError` and gives its slot back at
- * once: the abandoned work may still finish in the background, but it no longer holds up the queue.
+ * SPEC §6 "Load": admits at most `concurrency` renders (and upload decodes) at once and lets at most
+ * `queueLimit` wait (first come, first served). Beyond that, or when a wait outlasts the time limit, the
+ * caller gets `OverloadedError` (503 with `Retry-After`) instead of piling up work that would exhaust memory.
  *
- * Only renders pass through the gate; cache hits never wait here.
+ * A render that runs past the time limit fails with `RenderTimeoutError` at once, but keeps its slot until its
+ * work has really ended: libvips cannot be cancelled from JavaScript (its own timeout stops the pipeline only
+ * between tiles, and an AV1 or WebP encode not at all), so giving the slot back at the 504 would let more
+ * encodes run than configured (ADR 0014). Work that could not finish within the limit is refused before it
+ * gets here, so a held slot outlives its answer by little.
+ *
+ * Only renders and upload decodes pass through the gate; cache hits never wait here.
  */
 export class RenderGate {
   private running = 0;
@@ -38,7 +42,7 @@ export class RenderGate {
     if (!(settings.queueLimit >= 0)) throw new RangeError('queueLimit must not be negative');
   }
 
-  /** Renders running now. */
+  /** Renders running now, including abandoned ones whose work has not ended yet. */
   get active(): number {
     return this.running;
   }
@@ -50,24 +54,31 @@ export class RenderGate {
 
   /**
    * Runs `work` once a slot is free. Throws `OverloadedError` if the queue is full or the wait
-   * outlasts `timeoutMs`, and `RenderTimeoutError` if `work` itself outlasts `timeoutMs`.
+   * outlasts `timeoutMs`, and `RenderTimeoutError` if `work` itself outlasts `timeoutMs`; the slot is
+   * released only when `work` settles.
    */
   async run<T>(work: () => Promise<T>): Promise<T> {
     await this.acquire();
+    let task: Promise<T>;
+    try {
+      task = work();
+    } catch (error) {
+      this.release();
+      throw error;
+    }
+    // The slot follows the work, not the answer.
+    task.then(
+      () => this.release(),
+      () => this.release(),
+    );
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new RenderTimeoutError(`the render ran longer than ${this.settings.timeoutMs} ms`)), this.settings.timeoutMs);
     });
-    let task: Promise<T> | undefined;
     try {
-      task = work();
       return await Promise.race([task, deadline]);
     } finally {
       clearTimeout(timer);
-      this.release();
-      // After a timeout the caller has its answer; an abandoned render's late failure has nobody
-      // left to report to, and must not surface as an unhandled rejection.
-      task?.catch(() => undefined);
     }
   }
 

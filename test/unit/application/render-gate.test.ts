@@ -72,7 +72,7 @@ describe('RenderGate', () => {
     expect(order).to.deep.equal([0, 1, 2, 3]);
   });
 
-  it('fails a render that outlasts the time limit with RenderTimeoutError and hands its slot to the next waiter', async () => {
+  it('fails a render that outlasts the time limit with RenderTimeoutError, but keeps its slot until the work really ends', async () => {
     const renderGate = new RenderGate({ concurrency: 1, queueLimit: 1, timeoutMs: 50 });
     const stuck = new Gate();
     stuck.close();
@@ -81,35 +81,42 @@ describe('RenderGate', () => {
       throw new Error('late failure of abandoned work');
     });
     await settle();
-    const next = renderGate.run(async () => 'next ran');
     await expectRejection(abandoned, RenderTimeoutError);
+    // The caller has its 504, but libvips is still busy: the slot stays taken, so a further render is refused
+    // (the queue holds one) rather than run beside it.
+    expect(renderGate.active).to.equal(1);
+    let nextRan = false;
+    const next = renderGate.run(async () => {
+      nextRan = true;
+      return 'next ran';
+    });
+    await expectRejection(renderGate.run(async () => 'third'), OverloadedError);
+    await settle();
+    expect([nextRan, renderGate.waiting]).to.deep.equal([false, 1]);
+    // The abandoned work fails later; that hands the slot on and must not become an unhandled rejection.
+    stuck.open();
     expect(await next).to.equal('next ran');
     expect([renderGate.active, renderGate.waiting]).to.deep.equal([0, 0]);
-    // The abandoned work fails later; that must not become an unhandled rejection (mocha would report it).
-    stuck.open();
-    await settle();
   });
 
   it('fails a queued render whose wait outlasts the time limit, and forgets it', async () => {
-    const renderGate = new RenderGate({ concurrency: 1, queueLimit: 2, timeoutMs: 300 });
+    const renderGate = new RenderGate({ concurrency: 1, queueLimit: 2, timeoutMs: 100 });
     const hold = new Gate();
     hold.close();
-    const held = async (): Promise<void> => hold.wait();
-    // a holds the slot until its time limit; b inherits the slot then and holds it again; c, queued
-    // 100 ms after b, is still waiting when its own wait reaches the limit.
-    const a = renderGate.run(held);
+    // a holds the slot past its time limit (its work never ends until `hold` opens); b and c queue behind it and
+    // are refused when their waits reach the limit, although a's caller has long had its answer.
+    const a = renderGate.run(async () => hold.wait());
     await settle();
-    const b = renderGate.run(held);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const b = renderGate.run(async () => 'never');
     const c = renderGate.run(async () => 'never');
     expect(renderGate.waiting).to.equal(2);
     await expectRejection(a, RenderTimeoutError);
-    const error = await expectRejection(c, OverloadedError);
+    const [, error] = await Promise.all([expectRejection(b, OverloadedError), expectRejection(c, OverloadedError)]);
     expect(error.message).to.match(/no render slot became free/);
-    expect(renderGate.waiting).to.equal(0);
-    expect(renderGate.active).to.equal(1);
-    await expectRejection(b, RenderTimeoutError);
+    expect([renderGate.active, renderGate.waiting]).to.deep.equal([1, 0]);
     hold.open();
+    await settle();
+    expect(renderGate.active).to.equal(0);
     expect(await renderGate.run(async () => 'free again')).to.equal('free again');
   });
 
