@@ -51,3 +51,12 @@ export class UnsupportedImageError extends DomainError {
 export class ImageTooLargeError extends DomainError {
   readonly code = 'IMAGE_TOO_LARGE';
 }
+
+/**
+ * The rendition would cost more CPU time than the render time limit allows (AVIF above its pixel budget, long
+ * animations at a large size); refused before any work starts, because some encoders cannot be stopped once
+ * they run.
+ */
+export class RenditionTooCostlyError extends DomainError {
+  readonly code = 'RENDITION_TOO_COSTLY';
+}

@@ -166,7 +166,6 @@ export function createApplication(adapters: ApplicationAdapters, config: ConfigI
   if (adapters.transformer === undefined) {
     container.load(
       sharpTransformerModule({
-        maxInputPixels: settings.limits.maxInputPixels,
         timeoutMs: settings.render.timeoutMs,
         avifEffort: settings.render.avifEffort,
         concurrency: libvipsThreadsPerRender(settings.render.concurrency),

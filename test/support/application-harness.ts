@@ -1,4 +1,5 @@
 import { BackgroundTasks } from '../../src/application/background-tasks.js';
+import type { RenderGate } from '../../src/application/render-gate.js';
 import { GetRendition, type GetRenditionSettings } from '../../src/application/use-cases/get-rendition.js';
 import { IssueToken } from '../../src/application/use-cases/issue-token.js';
 import { UploadOriginal } from '../../src/application/use-cases/upload-original.js';
@@ -43,6 +44,8 @@ export interface HarnessOptions {
   readonly allowOverwrite?: boolean;
   readonly render?: Partial<GetRenditionSettings>;
   readonly tokenTtlSeconds?: number;
+  /** Render slots for upload decodes (and, through `getRendition`, renders); none when absent. */
+  readonly gate?: RenderGate;
 }
 
 /**
@@ -54,7 +57,7 @@ export function createApplicationHarness(options: HarnessOptions = {}) {
   const tokens = new InMemoryTokenStore();
   const originals = new InMemoryOriginalStore();
   const cache = new GatedRenditionCache(options.publicBaseUrl);
-  const transformer = new CountingTransformer(new SharpTransformer({ maxInputPixels: DEFAULT_LIMITS.maxInputPixels, timeoutMs: 15_000, avifEffort: 0 }));
+  const transformer = new CountingTransformer(new SharpTransformer({ timeoutMs: 15_000, avifEffort: 0 }));
   const clock = new ManualClock();
   const logger = new TestLogger();
   const background = new BackgroundTasks(logger);
@@ -62,8 +65,11 @@ export function createApplicationHarness(options: HarnessOptions = {}) {
   const settings: GetRenditionSettings = { ...RENDER_SETTINGS, ...options.render };
 
   const issueToken = new IssueToken(tokens, index, clock, new CryptoRandomSource(), { ttlSeconds: options.tokenTtlSeconds ?? 900, allowOverwrite });
-  const uploadOriginal = new UploadOriginal(tokens, index, originals, cache, transformer, clock, background, { allowOverwrite });
-  const getRendition = new GetRendition({ index, originals, cache, transformer, clock, background, logger, settings });
+  const uploadOriginal = new UploadOriginal(
+    { tokens, index, originals, renditions: cache, transformer, clock, background, gate: options.gate },
+    { allowOverwrite, limits: settings.limits },
+  );
+  const getRendition = new GetRendition({ index, originals, cache, transformer, clock, background, logger, settings, gate: options.gate });
 
   return {
     index,
@@ -80,7 +86,7 @@ export function createApplicationHarness(options: HarnessOptions = {}) {
 
     /** Stores an original through the back door (store + index row), as an earlier upload would have. */
     async seedOriginal(id: ImageId, bytes: Uint8Array): Promise<OriginalMetadata> {
-      const info = await transformer.probe(bytes);
+      const info = await transformer.inspect(bytes);
       const original: OriginalMetadata = { id, version: contentVersionOf(bytes), ...info, bytes: bytes.length, uploadedAt: clock.now() };
       await originals.put(original, bytes, `image/${info.format}`);
       await index.saveOriginal(original, { replace: true });

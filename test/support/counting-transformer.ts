@@ -5,8 +5,9 @@ import { Gate } from './gate.js';
 
 /**
  * Delegates to a real transformer, counting calls; `hold()` makes renders wait (after being counted)
- * until `release()`, so a test can see what happens while a render is in flight. `holdProbes()` makes
- * probes wait *after* the real probe finished, so concurrent uploads can be lined up to race.
+ * until `release()`, so a test can see what happens while a render is in flight. A probe is an upload's
+ * decode proof (`verify`); `holdProbes()` makes probes wait *after* the real one finished, so concurrent
+ * uploads can be lined up to race.
  */
 export class CountingTransformer implements Transformer {
   probes = 0;
@@ -50,10 +51,14 @@ export class CountingTransformer implements Transformer {
     return new Promise((resolve) => this.probeWaiters.push({ count, resolve }));
   }
 
-  async probe(bytes: Uint8Array): Promise<ImageInfo> {
+  inspect(bytes: Uint8Array): Promise<ImageInfo> {
+    return this.inner.inspect(bytes);
+  }
+
+  async verify(bytes: Uint8Array, info: ImageInfo): Promise<void> {
     this.probes += 1;
     try {
-      return await this.inner.probe(bytes);
+      await this.inner.verify(bytes, info);
     } finally {
       this.probesDone += 1;
       notify(this.probeWaiters, this.probesDone);
@@ -61,12 +66,12 @@ export class CountingTransformer implements Transformer {
     }
   }
 
-  async render(bytes: Uint8Array, spec: RenditionSpec): Promise<RenderedImage> {
+  async render(bytes: Uint8Array, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage> {
     this.renders += 1;
     this.specs.push(spec);
     notify(this.waiters, this.renders);
     await this.gate.wait();
-    return this.inner.render(bytes, spec);
+    return this.inner.render(bytes, spec, info);
   }
 }
 

@@ -10,11 +10,15 @@ export class MeteredTransformer implements Transformer {
     private readonly metrics: PrometheusMetrics,
   ) {}
 
-  probe(bytes: Uint8Array): Promise<ImageInfo> {
-    return this.inner.probe(bytes);
+  inspect(bytes: Uint8Array): Promise<ImageInfo> {
+    return this.inner.inspect(bytes);
   }
 
-  async render(bytes: Uint8Array, spec: RenditionSpec, known?: ImageInfo): Promise<RenderedImage> {
+  verify(bytes: Uint8Array, info: ImageInfo): Promise<void> {
+    return this.inner.verify(bytes, info);
+  }
+
+  async render(bytes: Uint8Array, spec: RenditionSpec, known: ImageInfo): Promise<RenderedImage> {
     const started = process.hrtime.bigint();
     const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
     try {

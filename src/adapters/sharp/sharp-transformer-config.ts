@@ -1,8 +1,6 @@
-/** The slice of configuration `SharpTransformer` needs. */
+/** The slice of configuration `SharpTransformer` needs; the size limits are the application's (domain `Limits`). */
 export interface SharpTransformerConfig {
-  /** Pixels an original may declare, across all frames it would decode; checked from the header before decoding. */
-  readonly maxInputPixels: number;
-  /** Wall-clock limit for one decode or render. */
+  /** libvips' own time limit for one decode or render (rounded up to whole seconds, at least 1). */
   readonly timeoutMs: number;
   /** AVIF encoder effort, 0 (fastest) … 9 (smallest). */
   readonly avifEffort: number;

@@ -2,19 +2,14 @@ import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import { RenderTimeoutError } from '../../application/application-error.js';
 import type { RenderedImage, Transformer } from '../../application/ports/transformer.js';
 import { ImageTooLargeError, UnsupportedImageError } from '../../domain/domain-error.js';
-import { supportsAlpha, supportsAnimation, type InputFormat } from '../../domain/image-format.js';
+import { supportsAlpha, type InputFormat } from '../../domain/image-format.js';
 import type { Gravity, Rgba } from '../../domain/image-request.js';
+import { decodedFrames } from '../../domain/limits.js';
 import type { ImageInfo } from '../../domain/original.js';
+import { renderedFrames } from '../../domain/render-cost.js';
 import type { RenditionSpec } from '../../domain/rendition.js';
 import type { SharpTransformerConfig } from './sharp-transformer-config.js';
 import { sniffImageFormat } from './sniff-image-format.js';
-
-/** What the header says, after the allow-list and the pixel limit have been checked. */
-interface Header {
-  readonly info: ImageInfo;
-  /** Whether decoding all frames is meaningful (an animated GIF/WebP); other multi-page inputs render page 0. */
-  readonly animatable: boolean;
-}
 
 /** sharp's `metadata().format` for each accepted input: AVIF is read by the HEIF loader. */
 const SHARP_INPUT_FORMAT: Readonly<Record<InputFormat, string>> = {
@@ -66,10 +61,10 @@ function isPortError(error: unknown): boolean {
 /**
  * The `Transformer` port on sharp/libvips.
  *
- * Untrusted bytes meet a C decoder here, so the order matters: magic bytes against the allow-list
- * first, then the header (without any pixel limit, so that we can count all frames ourselves and
- * refuse a bomb in milliseconds), and only then a decode, bounded by sharp's own pixel limit, its
- * timeout and a JS timer.
+ * Untrusted bytes meet a C decoder here, so the order matters: magic bytes against the allow-list first, then the
+ * header (which the application checks against its limits before asking for a decode), and only then a decode,
+ * bounded by sharp's pixel limit set to exactly what that header declared (a file that lies in its header cannot
+ * make libvips allocate more) and by libvips' own timeout.
  */
 export class SharpTransformer implements Transformer {
   private readonly timeoutSeconds: number;
@@ -82,61 +77,49 @@ export class SharpTransformer implements Transformer {
     if (config.concurrency !== undefined) sharp.concurrency(config.concurrency);
   }
 
-  async probe(bytes: Uint8Array): Promise<ImageInfo> {
-    const input = asBuffer(bytes);
-    const header = await this.readHeader(input);
+  async verify(bytes: Uint8Array, info: ImageInfo): Promise<void> {
+    const input = this.matching(asBuffer(bytes), info);
+    const frames = decodedFrames(info);
     await this.bounded(async () => {
-      const { width, height } = header.info;
-      await this.decoder(input, header.animatable && header.info.pages > 1)
+      const { width, height } = info;
+      await this.decoder(input, info, frames)
         .resize(Math.min(PROBE_THUMBNAIL, width), Math.min(PROBE_THUMBNAIL, height), { fit: 'fill' })
         .raw()
         .toBuffer();
     });
-    return header.info;
   }
 
-  async render(bytes: Uint8Array, spec: RenditionSpec, known?: ImageInfo): Promise<RenderedImage> {
-    const input = asBuffer(bytes);
-    const header = (known !== undefined && this.knownHeader(input, known)) || (await this.readHeader(input));
-    const animated = header.animatable && header.info.pages > 1 && supportsAnimation(spec.format);
+  async render(bytes: Uint8Array, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage> {
+    const input = this.matching(asBuffer(bytes), info);
+    const frames = renderedFrames(info, spec.format);
+    const animated = frames > 1;
     return this.bounded(async () => {
-      const pipeline = this.encode(this.resize(this.decoder(input, animated).autoOrient(), spec, animated), spec);
-      const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
-      return { bytes: data, width: info.width, height: info.pageHeight ?? info.height };
+      const pipeline = this.encode(this.resize(this.decoder(input, info, frames).autoOrient(), spec, animated), spec);
+      const { data, info: out } = await pipeline.toBuffer({ resolveWithObject: true });
+      return { bytes: data, width: out.width, height: out.pageHeight ?? out.height };
     });
   }
 
-  /**
-   * The header as `probe` reported it for these bytes, when their magic bytes agree with it (otherwise `undefined`,
-   * and the header is read). Skips `metadata()`; the pixel limit is applied to the known size as to a read one,
-   * and the decode keeps sharp's own pixel limit, `failOn` and both timeouts.
-   */
-  private knownHeader(input: Buffer, known: ImageInfo): Header | undefined {
+  /** The bytes, when their magic bytes agree with the header read from them earlier; refused otherwise. */
+  private matching(input: Buffer, info: ImageInfo): Buffer {
     const sniffed = sniffImageFormat(input);
-    if (sniffed.kind !== 'accepted' || sniffed.format !== known.format) return undefined;
-    const animatable = known.format === 'gif' || known.format === 'webp';
-    this.checkPixels(known.width, known.height, animatable ? Math.max(1, known.pages) : 1);
-    return { animatable, info: known };
-  }
-
-  private checkPixels(width: number, frameHeight: number, frames: number): void {
-    const pixels = width * frameHeight * frames;
-    if (pixels > this.config.maxInputPixels) {
-      throw new ImageTooLargeError(
-        `the image declares ${pixels} pixels (${width}x${frameHeight}${frames > 1 ? ` x ${frames} frames` : ''}), more than the limit of ${this.config.maxInputPixels}`,
-      );
+    if (sniffed.kind === 'refused') throw new UnsupportedImageError(`unsupported image format: ${sniffed.description}`);
+    if (sniffed.format !== info.format) {
+      throw new UnsupportedImageError(`the bytes are ${sniffed.format}, but the original was recorded as ${info.format}`);
     }
+    return input;
   }
 
-  /** Sniffs, reads the header and applies the pixel limit; decodes nothing. */
-  private async readHeader(input: Buffer): Promise<Header> {
+  /** Sniffs and reads the header; decodes nothing and applies no limit (the application does, from what this returns). */
+  async inspect(bytes: Uint8Array): Promise<ImageInfo> {
+    const input = asBuffer(bytes);
     const sniffed = sniffImageFormat(input);
     if (sniffed.kind === 'refused') throw new UnsupportedImageError(`unsupported image format: ${sniffed.description}`);
     const format = sniffed.format;
 
     let metadata: Metadata;
     try {
-      // No pixel limit here: we apply our own, counting every frame, so that the limit error is ours.
+      // No pixel limit here: the application applies its own to what we report, counting every frame.
       metadata = await sharp(input, { limitInputPixels: false, failOn: 'error' }).metadata();
     } catch (error) {
       throw new UnsupportedImageError(`the ${format} header could not be read: ${messageOf(error)}`, { cause: error });
@@ -147,30 +130,22 @@ export class SharpTransformer implements Transformer {
     if (format === 'avif' && metadata.compression !== 'av1') {
       throw new UnsupportedImageError(`unsupported image format: HEIF with ${metadata.compression ?? 'unknown'} compression`);
     }
-
-    const pages = Math.max(1, metadata.pages ?? 1);
-    const animatable = format === 'gif' || format === 'webp';
-    // GIF/WebP frames may all be decoded (animated output), so all of them count; other multi-page
-    // formats (TIFF, HEIF) are only ever read at page 0. Without `animated`, sharp's header describes
-    // one frame, and every GIF/WebP frame has the canvas size.
-    this.checkPixels(metadata.width, metadata.height, animatable ? pages : 1);
-
+    // Without `animated`, sharp's header describes one frame, and every GIF/WebP frame has the canvas size.
     const displayed = metadata.autoOrient ?? { width: metadata.width, height: metadata.height };
     return {
-      animatable,
-      info: {
-        format,
-        width: displayed.width,
-        height: displayed.height,
-        pages,
-        hasAlpha: metadata.hasAlpha,
-      },
+      format,
+      width: displayed.width,
+      height: displayed.height,
+      pages: Math.max(1, metadata.pages ?? 1),
+      hasAlpha: metadata.hasAlpha,
     };
   }
 
-  private decoder(input: Buffer, animated: boolean): Sharp {
+  /** A decoder of `frames` frames that may allocate no more pixels than the checked header declared for them. */
+  private decoder(input: Buffer, info: ImageInfo, frames: number): Sharp {
+    const animated = frames > 1;
     const options: SharpOptions = {
-      limitInputPixels: this.config.maxInputPixels,
+      limitInputPixels: info.width * info.height * frames,
       // 'error' rather than sharp's default 'warning': 'warning' also refuses JPEGs over recoverable
       // libjpeg warnings (e.g. "extraneous bytes before marker", common in camera files browsers
       // show fine); truncated and corrupt data still fail at 'error'. No corpus file needs 'warning'.
@@ -235,20 +210,14 @@ export class SharpTransformer implements Transformer {
   }
 
   /**
-   * Runs a decode under both time limits: sharp's (which stops libvips, but only counts while
-   * pixels flow) and a JS timer (which frees the caller even if libvips never reports progress).
-   * Every foreign failure becomes the port's error, with the original as `cause`.
+   * Runs a decode under libvips' own time limit, which stops the pipeline between tiles. There is deliberately no
+   * JavaScript timer racing it: the promise must settle only when libvips has really stopped, because the render
+   * slot that the caller holds is released then (ADR 0014). Every foreign failure becomes the port's error, with
+   * the original as `cause`.
    */
   private async bounded<T>(work: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new RenderTimeoutError(`rendering took longer than ${this.config.timeoutMs} ms`)),
-        this.config.timeoutMs,
-      );
-    });
     try {
-      return await Promise.race([work(), deadline]);
+      return await work();
     } catch (error) {
       if (isPortError(error)) throw error;
       const message = messageOf(error);
@@ -256,11 +225,9 @@ export class SharpTransformer implements Transformer {
         throw new RenderTimeoutError(`rendering took longer than ${this.timeoutSeconds} s`, { cause: error });
       }
       if (message.includes('exceeds pixel limit')) {
-        throw new ImageTooLargeError(`the image exceeds the limit of ${this.config.maxInputPixels} pixels`, { cause: error });
+        throw new ImageTooLargeError('the image decodes to more pixels than its header declares', { cause: error });
       }
       throw new UnsupportedImageError(`the image could not be decoded: ${message}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

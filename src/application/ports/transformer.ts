@@ -8,23 +8,31 @@ export interface RenderedImage {
 }
 
 /**
- * Decodes and renders images.
+ * Decodes and renders images. Applies no limit of its own: the application checks a header against the domain's
+ * limits (`checkOriginalSize`, `checkRenderCost`) before it asks for any decode, and every decode is bounded by
+ * what that checked header declared.
  *
- * Failures: `UnsupportedImageError` for bytes that are not an accepted, decodable image;
- * `ImageTooLargeError` for images over the pixel limit (decided from the header, before decoding);
- * `RenderTimeoutError` when a render exceeds its time limit. Stateless and safe to call concurrently.
+ * Failures: `UnsupportedImageError` for bytes that are not an accepted, decodable image; `ImageTooLargeError` when
+ * a decoder finds more pixels than the header it was given declares; `RenderTimeoutError` when the decoder's own
+ * time limit stopped the work. A returned promise settles only once the work has really stopped (a render slot is
+ * held until then, ADR 0014). Stateless and safe to call concurrently.
  */
 export interface Transformer {
   /**
-   * Inspects an upload: accepted format, displayed size (after EXIF orientation), pages, alpha.
-   * Also proves the image decodes, so nothing is stored that cannot be rendered later.
+   * Reads an upload's header only: accepted format (allow-list by magic bytes), displayed size (after EXIF
+   * orientation), pages, alpha. Decodes no pixels, so it is cheap even for a decompression bomb.
    */
-  probe(bytes: Uint8Array): Promise<ImageInfo>;
+  inspect(bytes: Uint8Array): Promise<ImageInfo>;
 
   /**
-   * Renders `spec` from the original's bytes; the output has exactly `spec.geometry.output`'s size.
-   * `known` is what `probe` reported for these same bytes (kept in the index), so that the header need not be
-   * read again; an implementation still refuses bytes that do not match it and still bounds the decode.
+   * Proves that the image decodes — every frame a render may decode — so nothing is stored that cannot be
+   * rendered later. `info` is what `inspect` read from these bytes, already checked against the limits.
    */
-  render(bytes: Uint8Array, spec: RenditionSpec, known?: ImageInfo): Promise<RenderedImage>;
+  verify(bytes: Uint8Array, info: ImageInfo): Promise<void>;
+
+  /**
+   * Renders `spec` from the original's bytes; the output has exactly `spec.geometry.output`'s size. `info` is what
+   * `inspect` reported for these same bytes (kept in the index); bytes that do not match it are refused.
+   */
+  render(bytes: Uint8Array, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage>;
 }

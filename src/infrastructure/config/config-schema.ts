@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_MAX_DIMENSION, DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SCALE } from '../../domain/limits.js';
+import { DEFAULT_MAX_DIMENSION, DEFAULT_MAX_FRAMES, DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SCALE } from '../../domain/limits.js';
+import { DEFAULT_AVIF_EFFORT } from '../../domain/render-cost.js';
 import { DEFAULT_TOKEN_TTL_SECONDS } from '../../domain/token.js';
 import { AddressList } from '../../adapters/http/address-list.js';
 import { MAX_SIGNED_URL_TTL_SECONDS } from '../../adapters/object-storage/bucket-rendition-cache.js';
@@ -100,6 +101,7 @@ export const configSchema = z.strictObject({
     maxHeight: positiveInt.default(DEFAULT_MAX_DIMENSION),
     maxScale: z.number().min(1).max(10).default(DEFAULT_MAX_SCALE),
     maxInputPixels: positiveInt.default(DEFAULT_MAX_INPUT_PIXELS),
+    maxFrames: positiveInt.default(DEFAULT_MAX_FRAMES),
   }).prefault({}),
   render: z.strictObject({
     concurrency: positiveInt.default(Math.max(1, os.availableParallelism())),
@@ -110,7 +112,7 @@ export const configSchema = z.strictObject({
     allowUpscale: z.boolean().default(true),
     blurSigma: z.number().min(0.3).max(100).default(5),
     quality: z.strictObject({ jpeg: quality.default(80), webp: quality.default(80), avif: quality.default(50) }).prefault({}),
-    avifEffort: z.number().int().min(0).max(9).default(4),
+    avifEffort: z.number().int().min(0).max(9).default(DEFAULT_AVIF_EFFORT),
   }).prefault({}),
   formats: z.strictObject({
     negotiate: z.boolean().default(false),

@@ -22,6 +22,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<readonly [name: string, key: s
   ['MAX_HEIGHT', 'limits.maxHeight', 'number'],
   ['MAX_SCALE', 'limits.maxScale', 'number'],
   ['MAX_INPUT_PIXELS', 'limits.maxInputPixels', 'number'],
+  ['MAX_FRAMES', 'limits.maxFrames', 'number'],
   ['RENDER_CONCURRENCY', 'render.concurrency', 'number'],
   ['RENDER_QUEUE_LIMIT', 'render.queueLimit', 'number'],
   ['RENDER_TIMEOUT_MS', 'render.timeoutMs', 'number'],

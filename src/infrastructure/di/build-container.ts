@@ -76,7 +76,6 @@ export function buildContainer(config: Config, rootLogger: Pino): Container {
     renditionCacheModule(config.renditions, config),
     indexModule(config),
     sharpTransformerModule({
-      maxInputPixels: config.limits.maxInputPixels,
       timeoutMs: config.render.timeoutMs,
       avifEffort: config.render.avifEffort,
       concurrency: libvipsThreadsPerRender(config.render.concurrency),

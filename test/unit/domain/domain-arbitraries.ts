@@ -37,6 +37,7 @@ export const limitsArb: fc.Arbitrary<Limits> = fc.oneof(
     maxHeight: fc.integer({ min: 1, max: 10_000 }),
     maxScale: fc.integer({ min: 1, max: 8 }),
     maxInputPixels: fc.constant(DEFAULT_LIMITS.maxInputPixels),
+    maxFrames: fc.constant(DEFAULT_LIMITS.maxFrames),
   }),
 );
 

@@ -43,7 +43,8 @@ describe('loadConfig', () => {
       expect(config.uploads).to.deep.equal({ maxBytes: 25 * 1024 * 1024, allowOverwrite: false });
       expect(config.tokens.allowFrom).to.deep.equal(['127.0.0.0/8', '::1/128']);
       expect(config.render.quality).to.deep.equal({ jpeg: 80, webp: 80, avif: 50 });
-      expect(config.limits).to.deep.equal({ maxWidth: 4096, maxHeight: 4096, maxScale: 4, maxInputPixels: 50_000_000 });
+      expect(config.limits).to.deep.equal({ maxWidth: 4096, maxHeight: 4096, maxScale: 4, maxInputPixels: 50_000_000, maxFrames: 1000 });
+      expect(config.render.avifEffort).to.equal(1);
       expect(config.log.level).to.equal('info');
     });
 

@@ -40,11 +40,21 @@ export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
       [TOKENS.TokenStore, TOKENS.Clock, TOKENS.Logger],
     );
     bind(TOKENS.UploadOriginal).toResolvedValue(
-      (tokens, index, originals, renditions, transformer, clock, background) =>
-        new UploadOriginal(tokens, index, originals, renditions, transformer, clock, background, {
-          allowOverwrite: config.uploads.allowOverwrite,
-        }),
-      [TOKENS.TokenStore, TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks],
+      (tokens, index, originals, renditions, transformer, clock, background, gate) =>
+        new UploadOriginal(
+          { tokens, index, originals, renditions, transformer, clock, background, gate },
+          { allowOverwrite: config.uploads.allowOverwrite, limits: config.limits },
+        ),
+      [
+        TOKENS.TokenStore,
+        TOKENS.CacheIndex,
+        TOKENS.OriginalStore,
+        TOKENS.RenditionCache,
+        TOKENS.Transformer,
+        TOKENS.Clock,
+        TOKENS.BackgroundTasks,
+        TOKENS.RenderGate,
+      ],
     );
     bind(TOKENS.GetRendition).toResolvedValue(
       (index, originals, cache, transformer, clock, background, logger, gate, lock) =>

@@ -1,0 +1,103 @@
+import { RenditionTooCostlyError } from './domain-error.js';
+import { supportsAnimation, type OutputFormat } from './image-format.js';
+import { decodedFrames } from './limits.js';
+import type { ImageInfo } from './original.js';
+import type { RenditionSpec } from './rendition.js';
+
+/**
+ * The render cost model (ADR 0014): CPU milliseconds a render takes, estimated from its output pixels × frames ×
+ * format (× effort for AVIF), so that work which cannot finish within the time limit is refused before it starts.
+ * libvips' own timeout stops a decode or resize between tiles, but not an AV1, WebP or GIF encode once it runs;
+ * only refusing up front keeps the time limit honest.
+ *
+ * Coefficients: CPU ms per megapixel of output on one libvips thread (the default layout, ADR 0009), measured with
+ * sharp 0.35 / libvips 8.18 on the 2-core reference host, decode of a 6 MP JPEG and resize included, rounded up to
+ * the highest of the runs at 1 MP and 16.7 MP output.
+ */
+const MS_PER_MEGAPIXEL: Readonly<Record<Exclude<OutputFormat, 'avif'>, number>> = {
+  jpeg: 60,
+  png: 70,
+  tiff: 60,
+  webp: 130,
+  // libimagequant's palette search per frame: an order of magnitude above the other lossless encoders.
+  gif: 1400,
+};
+
+/** AVIF (aom) by sharp's `effort` 0…9; effort 4 is ~20× effort 1 for ~9 % smaller files. */
+const AVIF_MS_PER_MEGAPIXEL: readonly number[] = [100, 150, 460, 620, 3000, 4100, 8500, 11_800, 13_600, 33_300];
+
+/** Fixed work per frame of an animated output, whatever its size (1000 frames of 1x1 → 64x32 WebP: 1.0 s). */
+const MS_PER_FRAME = 2;
+
+/**
+ * The share of the time limit an estimate may use. The limit is wall-clock and the host is shared: at a load
+ * average of 15 on 2 cores we measured wall times 3–4× the CPU time, and the coefficients are one host's.
+ */
+export const BUDGET_SHARE = 0.5;
+
+/**
+ * AVIF effort default: the highest effort at which a maximum-size AVIF (4096×4096) fits the default budget
+ * (15 s × 0.5): effort 1 ≈ 2.5 s, effort 2 ≈ 7.7 s (over), effort 4 ≈ 50 s. The same speed imgproxy defaults to.
+ */
+export const DEFAULT_AVIF_EFFORT = 1;
+
+/** What a render's cost depends on beyond its spec. */
+export interface RenderBudget {
+  /** The render time limit (`render.timeoutMs`). */
+  readonly timeoutMs: number;
+  /** AVIF encoder effort 0…9 (`render.avifEffort`). */
+  readonly avifEffort: number;
+}
+
+export interface RenderWork {
+  readonly format: OutputFormat;
+  /** Pixels of one output frame. */
+  readonly pixels: number;
+  readonly frames: number;
+}
+
+/** Frames the output carries: all of an animated original's when the output format can animate, else one. */
+export function renderedFrames(info: Pick<ImageInfo, 'format' | 'pages'>, format: OutputFormat): number {
+  return supportsAnimation(format) ? decodedFrames(info) : 1;
+}
+
+function msPerMegapixel(format: OutputFormat, avifEffort: number): number {
+  if (format !== 'avif') return MS_PER_MEGAPIXEL[format];
+  const effort = Math.min(AVIF_MS_PER_MEGAPIXEL.length - 1, Math.max(0, Math.round(avifEffort)));
+  return AVIF_MS_PER_MEGAPIXEL[effort]!;
+}
+
+/** Estimated CPU milliseconds for `work`: output pixels × frames × format (× effort), plus a fixed cost per frame. */
+export function estimateRenderMs(work: RenderWork, avifEffort: number): number {
+  const frameOverhead = work.frames > 1 ? work.frames * MS_PER_FRAME : 0;
+  return ((work.pixels * work.frames) / 1e6) * msPerMegapixel(work.format, avifEffort) + frameOverhead;
+}
+
+/** The most output pixels (all frames together) of `format` that fit the budget. */
+export function pixelBudget(format: OutputFormat, frames: number, budget: RenderBudget): number {
+  const ms = budget.timeoutMs * BUDGET_SHARE - (frames > 1 ? frames * MS_PER_FRAME : 0);
+  return Math.max(0, Math.floor((ms / msPerMegapixel(format, budget.avifEffort)) * 1e6));
+}
+
+/** The work a spec asks of the transformer for this original. */
+export function renderWorkOf(spec: RenditionSpec, info: Pick<ImageInfo, 'format' | 'pages'>): RenderWork {
+  const { width, height } = spec.geometry.output;
+  return { format: spec.format, pixels: width * height, frames: renderedFrames(info, spec.format) };
+}
+
+/**
+ * SPEC §6: refuses, before any work starts, a render whose estimate exceeds its share of the time limit, with
+ * `RenditionTooCostlyError` (422) naming what would fit.
+ */
+export function checkRenderCost(spec: RenditionSpec, info: Pick<ImageInfo, 'format' | 'pages'>, budget: RenderBudget): void {
+  const work = renderWorkOf(spec, info);
+  const estimate = estimateRenderMs(work, budget.avifEffort);
+  if (estimate <= budget.timeoutMs * BUDGET_SHARE) return;
+  const { width, height } = spec.geometry.output;
+  const what = work.frames > 1 ? `${width}x${height} x ${work.frames} frames` : `${width}x${height}`;
+  const fits = pixelBudget(work.format, work.frames, budget);
+  throw new RenditionTooCostlyError(
+    `a ${spec.format} rendition of ${what} would take about ${Math.ceil(estimate)} ms, more than the render time limit of ${budget.timeoutMs} ms allows; ` +
+      `${fits > 0 ? `at most ${fits} ${work.frames > 1 ? 'pixels across all frames' : 'pixels'} fit` : 'no size fits'}: ask for a smaller size or another format`,
+  );
+}
