@@ -36,6 +36,8 @@ const ERROR_TABLE: Readonly<Record<string, ErrorMapping>> = {
   PAYLOAD_TOO_LARGE: { status: 413, level: 'info' },
   IMAGE_TOO_LARGE: { status: 413, level: 'info' },
   UNSUPPORTED_IMAGE: { status: 415, level: 'info' },
+  // A request for work the cost model says cannot finish within the render time limit (ADR 0014).
+  RENDITION_TOO_COSTLY: { status: 422, level: 'info' },
   OVERLOADED: { status: 503, level: 'warn' },
   STORE_UNAVAILABLE: { status: 503, level: 'error', publicMessage: 'a storage backend is unavailable; try again shortly' },
   INDEX_UNAVAILABLE: { status: 503, level: 'error', publicMessage: 'the cache index is unavailable; try again shortly' },

@@ -8,14 +8,16 @@ import { originalKeyOf } from '../object-storage/object-names.js';
  * An `OriginalStore` held in memory: a verified fake (it passes the same contract suite as the filesystem and
  * cloud adapters) for application tests and single-process embedding.
  *
- * Tests can observe it: {@link InMemoryOriginalStore.puts} and {@link InMemoryOriginalStore.deletes} count calls
- * that succeeded, {@link InMemoryOriginalStore.keys} lists what is stored. To test how callers cope with an
+ * Tests can observe it: {@link InMemoryOriginalStore.puts}, {@link InMemoryOriginalStore.gets} and
+ * {@link InMemoryOriginalStore.deletes} count calls that succeeded, {@link InMemoryOriginalStore.keys} lists what is stored. To test how callers cope with an
  * outage, call {@link InMemoryOriginalStore.fail}: every method then throws `StoreUnavailableError` (with the
  * given cause) until {@link InMemoryOriginalStore.recover}.
  */
 export class InMemoryOriginalStore implements OriginalStore {
   /** Successful `put` calls so far. */
   puts = 0;
+  /** Successful `get` calls so far (including those that found nothing). */
+  gets = 0;
   /** Successful `delete` calls so far (including those that found nothing to delete). */
   deletes = 0;
   private readonly objects = new Map<string, { readonly bytes: Uint8Array; readonly contentType: string }>();
@@ -55,6 +57,7 @@ export class InMemoryOriginalStore implements OriginalStore {
 
   async get(key: OriginalKey): Promise<Uint8Array | undefined> {
     const found = this.objects.get(this.objectKeyOf(key));
+    this.gets++;
     return found === undefined ? undefined : Uint8Array.from(found.bytes);
   }
 

@@ -84,7 +84,7 @@ export class PrometheusMetrics {
     });
     new Gauge({
       name: `${prefix}renders_in_flight`,
-      help: 'Renders running now',
+      help: 'Renders and upload decodes holding a render slot now (a timed-out render until its work has really ended)',
       registers,
       collect() {
         this.set(queue?.active ?? 0);

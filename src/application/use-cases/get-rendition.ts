@@ -2,8 +2,9 @@ import { chooseOutputFormat } from '../../domain/choose-output-format.js';
 import type { OutputFormat } from '../../domain/image-format.js';
 import type { ImageRequest } from '../../domain/image-request.js';
 import type { Limits } from '../../domain/limits.js';
-import type { OriginalMetadata } from '../../domain/original.js';
+import type { ImageInfo, OriginalMetadata } from '../../domain/original.js';
 import { renditionPrefix } from '../../domain/object-key.js';
+import { checkRenderCost, pixelBudget, type RenderBudget } from '../../domain/render-cost.js';
 import { Rendition, resolveSpec, type RenderDefaults } from '../../domain/rendition.js';
 import { OriginalNotFoundError, StoreUnavailableError } from '../application-error.js';
 import type { BackgroundTasks } from '../background-tasks.js';
@@ -29,6 +30,8 @@ export interface GetRenditionSettings {
    * before rendering it too; 5 s when absent.
    */
   readonly lockWaitMs?: number;
+  /** The render time limit and AVIF effort: what the cost model checks a miss against before it starts. */
+  readonly budget: RenderBudget;
 }
 
 /** Named rather than positional, so that two ports of one shape cannot be swapped unnoticed. */
@@ -120,7 +123,9 @@ export class GetRendition {
     const original = await this.deps.index.findOriginal(request.id);
     if (original === undefined) throw new OriginalNotFoundError(`no original with id ${request.id}`);
     const { limits, defaults } = this.settings;
-    const policy = { negotiate: this.settings.negotiate, avifMaxPixels: this.settings.avifMaxPixels, limits, allowUpscale: defaults.allowUpscale };
+    // Negotiation never picks an AVIF that the cost model would refuse: the client asked for JPEG or PNG.
+    const avifMaxPixels = Math.min(this.settings.avifMaxPixels, pixelBudget('avif', 1, this.settings.budget));
+    const policy = { negotiate: this.settings.negotiate, avifMaxPixels, limits, allowUpscale: defaults.allowUpscale };
     const { format, negotiated } = chooseOutputFormat(request, original, accepts, policy);
     const spec = resolveSpec(request, format, original, defaults, limits);
     return { original, rendition: Rendition.of(original, spec), negotiated };
@@ -233,16 +238,25 @@ export class GetRendition {
     await this.deps.cache.purge(renditionPrefix(original));
   }
 
+  /**
+   * Renders a miss within the resource model (ADR 0014): work the cost model says cannot finish within the time
+   * limit is refused before it starts (422), and the original is read only once a render slot is granted, so a
+   * queued render holds no bytes and memory is bounded by the slots, not by the queue.
+   */
   private async render(original: OriginalMetadata, rendition: Rendition): Promise<RenderedImage> {
+    // The index holds what the upload's inspect read from these bytes (the key names their hash): no second header read.
+    const info: ImageInfo = { format: original.format, width: original.width, height: original.height, pages: original.pages, hasAlpha: original.hasAlpha };
+    checkRenderCost(rendition.spec, info, this.settings.budget);
+    const work = async () => this.deps.transformer.render(await this.readOriginal(original), rendition.spec, info);
+    return this.deps.gate === undefined ? work() : this.deps.gate.run(work);
+  }
+
+  private async readOriginal(original: OriginalMetadata): Promise<Uint8Array> {
     const bytes = await this.deps.originals.get(original);
     if (bytes === undefined) {
       this.deps.logger.error('indexed original has no object', { id: original.id, version: original.version });
       throw new OriginalNotFoundError(`the original ${original.id} is missing from the store`);
     }
-    // Only the transformer call is gated: fetching the original is I/O that must not hold a render slot.
-    // The index holds what the upload's probe read from these bytes (the key names their hash): no second header read.
-    const known = { format: original.format, width: original.width, height: original.height, pages: original.pages, hasAlpha: original.hasAlpha };
-    const work = () => this.deps.transformer.render(bytes, rendition.spec, known);
-    return this.deps.gate === undefined ? work() : this.deps.gate.run(work);
+    return bytes;
   }
 }

@@ -74,6 +74,7 @@ export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
             negotiate: config.formats.negotiate,
             avifMaxPixels: config.formats.avifMaxPixels,
             lockWaitMs: config.render.lockWaitMs,
+            budget: { timeoutMs: config.render.timeoutMs, avifEffort: config.render.avifEffort },
           },
         }),
       [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks, TOKENS.Logger, TOKENS.RenderGate, TOKENS.RenditionLock],
