@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { ImageId } from '../../../src/domain/image-id.js';
 import { TOKENS } from '../../../src/infrastructure/di/tokens.js';
 import { settle, startTestService, uploadOriginal, type TestService } from '../../support/service-harness.js';
+import { solidJpeg } from '../../support/image-fixtures.js';
 import { photo } from './core-loop.suite.js';
 
 /** A sample's value from the Prometheus text, e.g. `lir_render_queue_depth`. */
@@ -36,9 +37,9 @@ describe('overload: render slots, queue limit and time limit (SPEC §6 "Load")',
     after(async () => service?.close());
 
     it('answers 503 with Retry-After and a JSON error beyond the queue, and serves cache hits while the slots are full', async () => {
-      // Slow, distinct misses: AVIF encodes of a large box.
+      // Slow, distinct misses: AVIF encodes of a large box (about a second each, within the cost model's budget).
       const burst = [0, 1, 2, 3, 4, 5].map(async (n) => {
-        const response = await fetch(`${service.url}/${id}_${1600 + n * 8}_0.avif`);
+        const response = await fetch(`${service.url}/${id}_${4000 + n * 8}_0.avif`);
         return { status: response.status, retryAfter: response.headers.get('retry-after'), type: response.headers.get('content-type'), body: await response.text() };
       });
       await until(async () => (await gauge(service.url, 'lir_renders_in_flight')) === 1 && (await gauge(service.url, 'lir_render_queue_depth')) === 1, 'a full gate');
@@ -63,27 +64,47 @@ describe('overload: render slots, queue limit and time limit (SPEC §6 "Load")',
     });
   });
 
-  describe('a render time limit of one second', () => {
+  describe('a render time limit of one second, one render slot, no queue (ADR 0014)', () => {
     let service: TestService;
     const id = 'too_slow';
+    const small = 'small_one';
 
     before(async () => {
-      service = await startTestService({ render: { concurrency: 1, queueLimit: 4, timeoutMs: 1000 } });
-      await uploadOriginal(service.url, id, await photo(800, 600));
+      // 1001 ms: libvips' own limit rounds up to whole seconds (2 s), so the work outlives the 504 by up to a second.
+      service = await startTestService({ render: { concurrency: 1, queueLimit: 0, timeoutMs: 1001 } });
+      await uploadOriginal(service.url, id, await solidJpeg(2800, 2800));
+      await uploadOriginal(service.url, small, await photo(800, 600));
     });
     after(async () => service?.close());
 
-    it('answers 504 with a JSON error for a render past the limit, gives the slot back, and stores nothing', async () => {
+    it('refuses, before any work starts, an AVIF that cannot be encoded within the limit: 422 JSON naming what fits', async () => {
       const response = await fetch(`${service.url}/${id}_4096_4096.avif?fit=crop`);
-      expect(response.status).to.equal(504);
+      expect(response.status).to.equal(422);
       expect(response.headers.get('content-type')).to.match(/^application\/json/);
-      expect(await response.json()).to.have.nested.property('error.code', 'RENDER_TIMEOUT');
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).to.equal('RENDITION_TOO_COSTLY');
+      expect(body.error.message).to.match(/at most \d+ pixels fit/);
       expect(await gauge(service.url, 'lir_renders_in_flight')).to.equal(0);
+    });
+
+    it('answers 504 at the limit but keeps the slot until libvips has stopped: a miss meanwhile gets 503, one after it renders', async () => {
+      // A wide blur over 7.8 MP: cheap in the cost model (it counts encoders, which cannot be stopped), seconds of
+      // pipeline work in fact, which libvips' own limit cuts.
+      const response = await fetch(`${service.url}/${id}_2800_2800.jpg?blur=100`);
+      expect(response.status).to.equal(504);
+      expect(await response.json()).to.have.nested.property('error.code', 'RENDER_TIMEOUT');
+
+      const meanwhile = await fetch(`${service.url}/${small}_32_0.png`);
+      expect(meanwhile.status, 'the abandoned render still holds the only slot').to.equal(503);
+      expect(Number(meanwhile.headers.get('retry-after'))).to.be.greaterThan(0);
+      expect(await meanwhile.json()).to.have.nested.property('error.code', 'OVERLOADED');
+
+      await until(async () => (await gauge(service.url, 'lir_renders_in_flight')) === 0, 'libvips to stop the abandoned render');
+      const after = await fetch(`${service.url}/${small}_32_0.png`);
+      expect(after.status).to.equal(200);
+      expect(after.headers.get('x-cache')).to.equal('MISS');
       await settle(service);
       expect(await service.container.get(TOKENS.CacheIndex).listRenditions(id as ImageId)).to.deep.equal([]);
-      const small = await fetch(`${service.url}/${id}_32_0.png`);
-      expect(small.status).to.equal(200);
-      expect(small.headers.get('x-cache')).to.equal('MISS');
     });
   });
 });

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { startChildService, type ChildService } from '../../support/child-service.js';
-import { solidJpeg } from '../../support/image-fixtures.js';
+import sharp from 'sharp';
+import { animatedGif, solidJpeg } from '../../support/image-fixtures.js';
 import { tokenFor, upload } from '../../support/service-harness.js';
 
 interface RawAnswer {
@@ -65,5 +66,27 @@ describe('e2e: hostile uploads on the real process', function () {
     const answer = await postRaw(`${service.url}/truncated-02`, { 'x-token': token, 'content-type': 'multipart/form-data; boundary=XX' }, truncated);
     expect(answer.status, answer.body).to.equal(400);
     expect((await fetch(`${service.url}/healthz`)).status).to.equal(200);
+  });
+
+  it('refuses a GIF of 40 000 one-pixel frames at upload with 413 JSON, from its header; a small animation still works', async function () {
+    // ≈ 1 MB that would buy tens of seconds of per-frame work in every rendition, while far under the pixel limit.
+    const frames = 40_000;
+    const raw = Buffer.alloc(frames * 3);
+    for (let i = 0; i < raw.length; i += 1) raw[i] = (i * 37) & 0xff;
+    const bomb = await sharp(raw, { raw: { width: 1, height: frames, channels: 3, pageHeight: 1 } }).gif().toBuffer();
+    const token = await tokenFor(service.url, 'many-frames');
+    const refused = await upload(service.url, 'many-frames', bomb, token);
+    expect(refused.status).to.equal(413);
+    expect(refused.headers.get('content-type')).to.match(/^application\/json/);
+    const body = (await refused.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).to.equal('IMAGE_TOO_LARGE');
+    expect(body.error.message).to.match(/40000 frames, more than the limit of 1000/);
+
+    const animation = await animatedGif(40, 30, 5);
+    const stored = await upload(service.url, 'many-frames', animation, token);
+    expect(stored.status, await stored.clone().text()).to.equal(201);
+    const rendered = await fetch(`${service.url}/many-frames_20_15.webp?fit=crop`);
+    expect(rendered.status).to.equal(200);
+    expect((await sharp(Buffer.from(await rendered.arrayBuffer()), { animated: true }).metadata()).pages).to.equal(5);
   });
 });
