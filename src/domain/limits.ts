@@ -1,6 +1,5 @@
 import { ImageTooLargeError } from './domain-error.js';
-import { supportsAnimation } from './image-format.js';
-import type { ImageInfo } from './original.js';
+import { supportsAnimation, type InputFormat } from './image-format.js';
 
 /**
  * The size limits that every request and upload is checked against: the one home of these rules. The
@@ -15,6 +14,17 @@ export interface Limits {
   readonly maxInputPixels: number;
   /** Frames an animated original (GIF, WebP) may declare. */
   readonly maxFrames: number;
+}
+
+/**
+ * What a header declares, as far as the limits care (an `ImageInfo` is one). Declared here rather than imported
+ * from `original.ts`, which hashes with `node:crypto`: the URL helpers that browsers bundle import this module.
+ */
+export interface DeclaredImage {
+  readonly format: InputFormat;
+  readonly width: number;
+  readonly height: number;
+  readonly pages: number;
 }
 
 /** 4096 px: enough for a 4K screen at 1x, and bounds the output buffer a single request can force us to encode. */
@@ -44,12 +54,12 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
  * Frames a render of this original may decode: every frame of a GIF or WebP (an animated output keeps them
  * all), only the first page of anything else (multi-page TIFF and HEIF are rendered from page 0).
  */
-export function decodedFrames(info: Pick<ImageInfo, 'format' | 'pages'>): number {
+export function decodedFrames(info: Pick<DeclaredImage, 'format' | 'pages'>): number {
   return supportsAnimation(info.format) ? Math.max(1, info.pages) : 1;
 }
 
 /** Pixels a full decode of this original produces: what a decoder may be allowed to allocate for it. */
-export function decodedPixels(info: Pick<ImageInfo, 'format' | 'pages' | 'width' | 'height'>): number {
+export function decodedPixels(info: DeclaredImage): number {
   return info.width * info.height * decodedFrames(info);
 }
 
@@ -57,7 +67,7 @@ export function decodedPixels(info: Pick<ImageInfo, 'format' | 'pages' | 'width'
  * SPEC §5.2: an original whose header declares more pixels (across its decoded frames) or more frames than the
  * limits is refused with `ImageTooLargeError` (413) — decided from the header, before anything is decoded.
  */
-export function checkOriginalSize(info: ImageInfo, limits: Pick<Limits, 'maxInputPixels' | 'maxFrames'>): void {
+export function checkOriginalSize(info: DeclaredImage, limits: Pick<Limits, 'maxInputPixels' | 'maxFrames'>): void {
   const frames = decodedFrames(info);
   if (frames > limits.maxFrames) {
     throw new ImageTooLargeError(`the animation declares ${frames} frames, more than the limit of ${limits.maxFrames}`);

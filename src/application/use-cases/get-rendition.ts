@@ -253,10 +253,14 @@ export class GetRendition {
 
   private async readOriginal(original: OriginalMetadata): Promise<Uint8Array> {
     const bytes = await this.deps.originals.get(original);
-    if (bytes === undefined) {
+    if (bytes !== undefined) return bytes;
+    // Deleted or replaced while this render waited for its slot: a 404 like any request after the DELETE. Only an
+    // original the index still lists is one the store has lost.
+    const current = await this.deps.index.findOriginal(original.id);
+    if (current?.version === original.version) {
       this.deps.logger.error('indexed original has no object', { id: original.id, version: original.version });
       throw new OriginalNotFoundError(`the original ${original.id} is missing from the store`);
     }
-    return bytes;
+    throw new OriginalNotFoundError(`the original ${original.id} was deleted or replaced while its rendition waited to be rendered`);
   }
 }
