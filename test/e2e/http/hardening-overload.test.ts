@@ -64,14 +64,15 @@ describe('overload: render slots, queue limit and time limit (SPEC §6 "Load")',
     });
   });
 
-  describe('a render time limit of one second, one render slot, no queue (ADR 0014)', () => {
+  describe('a render time limit of one second, two render slots, no queue (ADR 0014)', () => {
     let service: TestService;
     const id = 'too_slow';
     const small = 'small_one';
 
     before(async () => {
-      // 1001 ms: libvips' own limit rounds up to whole seconds (2 s), so the work outlives the 504 by up to a second.
-      service = await startTestService({ render: { concurrency: 1, queueLimit: 0, timeoutMs: 1001 } });
+      // 1001 ms: libvips' own limit rounds up to whole seconds (2 s), so work it has to cut outlives the 504 by up
+      // to a second. Two slots give each render one libvips thread (ADR 0009), which keeps the work below long.
+      service = await startTestService({ render: { concurrency: 2, queueLimit: 0, timeoutMs: 1001 } });
       await uploadOriginal(service.url, id, await solidJpeg(2800, 2800));
       await uploadOriginal(service.url, small, await photo(800, 600));
     });
@@ -87,19 +88,26 @@ describe('overload: render slots, queue limit and time limit (SPEC §6 "Load")',
       expect(await gauge(service.url, 'lir_renders_in_flight')).to.equal(0);
     });
 
-    it('answers 504 at the limit but keeps the slot until libvips has stopped: a miss meanwhile gets 503, one after it renders', async () => {
-      // A wide blur over 7.8 MP: cheap in the cost model (it counts encoders, which cannot be stopped), seconds of
-      // pipeline work in fact, which libvips' own limit cuts.
-      const response = await fetch(`${service.url}/${id}_2800_2800.jpg?blur=100`);
-      expect(response.status).to.equal(504);
-      expect(await response.json()).to.have.nested.property('error.code', 'RENDER_TIMEOUT');
+    it('answers 504 at the limit but keeps the slots until libvips has stopped: a miss meanwhile gets 503, one after it renders', async () => {
+      // Wide blurs over 7.8 MP on one thread each: cheap in the cost model (it counts encoders, which cannot be
+      // stopped), several seconds of pipeline work in fact, which libvips' own limit cuts at 2 s.
+      const abandoned = await Promise.all(
+        [2800, 2790].map(async (size) => {
+          const response = await fetch(`${service.url}/${id}_${size}_${size}.jpg?blur=100`);
+          return { status: response.status, code: ((await response.json()) as { error?: { code?: string } }).error?.code };
+        }),
+      );
+      expect(abandoned).to.deep.equal([
+        { status: 504, code: 'RENDER_TIMEOUT' },
+        { status: 504, code: 'RENDER_TIMEOUT' },
+      ]);
 
       const meanwhile = await fetch(`${service.url}/${small}_32_0.png`);
-      expect(meanwhile.status, 'the abandoned render still holds the only slot').to.equal(503);
+      expect(meanwhile.status, 'the abandoned renders still hold both slots').to.equal(503);
       expect(Number(meanwhile.headers.get('retry-after'))).to.be.greaterThan(0);
       expect(await meanwhile.json()).to.have.nested.property('error.code', 'OVERLOADED');
 
-      await until(async () => (await gauge(service.url, 'lir_renders_in_flight')) === 0, 'libvips to stop the abandoned render');
+      await until(async () => (await gauge(service.url, 'lir_renders_in_flight')) === 0, 'libvips to stop the abandoned renders');
       const after = await fetch(`${service.url}/${small}_32_0.png`);
       expect(after.status).to.equal(200);
       expect(after.headers.get('x-cache')).to.equal('MISS');
