@@ -4,7 +4,7 @@ import { BackgroundTasks } from '../../../application/background-tasks.js';
 import { RenderGate } from '../../../application/render-gate.js';
 import { CheckReadiness } from '../../../application/use-cases/check-readiness.js';
 import { DeleteImage } from '../../../application/use-cases/delete-image.js';
-import { GetRendition } from '../../../application/use-cases/get-rendition.js';
+import { GetRendition, type GetRenditionSettings } from '../../../application/use-cases/get-rendition.js';
 import { IssueToken } from '../../../application/use-cases/issue-token.js';
 import { PurgeExpiredTokens } from '../../../application/use-cases/purge-expired-tokens.js';
 import { UploadOriginal } from '../../../application/use-cases/upload-original.js';
@@ -16,6 +16,18 @@ import { TOKENS } from '../tokens.js';
 
 /** How long `/readyz` waits for each component before calling it unavailable. */
 const READINESS_TIMEOUT_MS = 2000;
+
+function renditionSettings(config: Config): GetRenditionSettings {
+  const { render, formats } = config;
+  return {
+    limits: config.limits,
+    defaults: { quality: { ...render.quality, png: 100, gif: 100, tiff: 100 }, blurSigma: render.blurSigma, allowUpscale: render.allowUpscale },
+    negotiate: formats.negotiate,
+    avifMaxPixels: formats.avifMaxPixels,
+    lockWaitMs: render.lockWaitMs,
+    budget: { timeoutMs: render.timeoutMs, avifEffort: render.avifEffort },
+  };
+}
 
 /** Config, logging, clock, randomness and the use cases: everything that does not depend on a driver choice. */
 export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
@@ -45,38 +57,11 @@ export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
           { tokens, index, originals, renditions, transformer, clock, background, gate },
           { allowOverwrite: config.uploads.allowOverwrite, limits: config.limits },
         ),
-      [
-        TOKENS.TokenStore,
-        TOKENS.CacheIndex,
-        TOKENS.OriginalStore,
-        TOKENS.RenditionCache,
-        TOKENS.Transformer,
-        TOKENS.Clock,
-        TOKENS.BackgroundTasks,
-        TOKENS.RenderGate,
-      ],
+      [TOKENS.TokenStore, TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks, TOKENS.RenderGate],
     );
     bind(TOKENS.GetRendition).toResolvedValue(
       (index, originals, cache, transformer, clock, background, logger, gate, lock) =>
-        new GetRendition({
-          index,
-          originals,
-          cache,
-          transformer,
-          clock,
-          background,
-          logger,
-          gate,
-          lock,
-          settings: {
-            limits: config.limits,
-            defaults: { quality: { ...config.render.quality, png: 100, gif: 100, tiff: 100 }, blurSigma: config.render.blurSigma, allowUpscale: config.render.allowUpscale },
-            negotiate: config.formats.negotiate,
-            avifMaxPixels: config.formats.avifMaxPixels,
-            lockWaitMs: config.render.lockWaitMs,
-            budget: { timeoutMs: config.render.timeoutMs, avifEffort: config.render.avifEffort },
-          },
-        }),
+        new GetRendition({ index, originals, cache, transformer, clock, background, logger, gate, lock, settings: renditionSettings(config) }),
       [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks, TOKENS.Logger, TOKENS.RenderGate, TOKENS.RenditionLock],
     );
     bind(TOKENS.DeleteImage).toResolvedValue(
