@@ -14,6 +14,7 @@ export type HttpInputErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'MISSING_IMAGE'
   | 'BAD_UPLOAD'
+  | 'TOKEN_REJECTED'
   | 'TOO_MANY_PARTS'
   | 'INVALID_JSON'
   | 'UNAUTHORIZED'

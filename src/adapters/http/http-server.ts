@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { deferContinue } from './expect-continue.js';
 import { answerMalformedRequests } from './malformed-requests.js';
 
 /** How long, once stopping, a connection that has not sent a request yet may still send one. */
@@ -110,8 +111,7 @@ export async function listenHttp(app: RequestListener, settings: HttpServerSetti
     });
   });
   answerMalformedRequests(server);
-  // Node itself answers `Expect: 100-continue` with 100 before emitting 'request' unless a
-  // 'checkContinue' listener is registered on the server; this is where one would be.
+  deferContinue(server);
   const connections = new ConnectionTracker(server);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

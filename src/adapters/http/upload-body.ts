@@ -14,24 +14,55 @@ export const MAX_PARTS = 25;
 /** The upload's text fields carry a token or a caption at most; busboy's own default is 1 MiB each. */
 const MAX_FIELD_BYTES = 8 * 1024;
 
+/** The most a whole upload body may hold: the image and the allowance. */
+export function uploadBodyLimit(maxBytes: number): number {
+  return maxBytes + MULTIPART_ALLOWANCE_BYTES;
+}
+
 function tooLarge(maxBytes: number): HttpInputError {
   return new HttpInputError('PAYLOAD_TOO_LARGE', `the upload is larger than ${maxBytes} bytes (uploads.maxBytes)`);
 }
 
 /**
- * Reads the `image` part of a multipart upload into memory. The whole body is bounded while it is read:
- * the moment it grows past `maxBytes` plus the allowance (or the image part past `maxBytes`) the upload
- * is refused with `PAYLOAD_TOO_LARGE` and nothing further is read. Other parts, before or after the
- * image, are read and ignored; more than `MAX_PARTS` is `TOO_MANY_PARTS`.
+ * What can be refused from the request head alone (before asking for the body with `100 Continue`):
+ * a body that is not multipart, or one whose declared length is already over the limit.
  */
-export function readImagePart(req: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
-  const type = req.headers['content-type'] ?? '';
-  if (!/^multipart\/form-data/i.test(type)) {
-    return Promise.reject(new HttpInputError('BAD_UPLOAD', 'uploads must be multipart/form-data with the file in the field "image"'));
+export function checkUploadHead(req: IncomingMessage, maxBytes: number): void {
+  if (!/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
+    throw new HttpInputError('BAD_UPLOAD', 'uploads must be multipart/form-data with the file in the field "image"');
   }
-  const bodyLimit = maxBytes + MULTIPART_ALLOWANCE_BYTES;
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > bodyLimit) return Promise.reject(tooLarge(maxBytes));
+  if (Number.isFinite(declared) && declared > uploadBodyLimit(maxBytes)) throw tooLarge(maxBytes);
+}
+
+export interface UploadBody {
+  readonly image: Uint8Array;
+  /** The text fields sent before the image (the first value of each name). */
+  readonly fields: ReadonlyMap<string, string>;
+}
+
+export interface UploadBodyOptions {
+  readonly maxBytes: number;
+  /**
+   * Runs when the `image` part starts, with the fields sent before it; the image is read only once it
+   * resolves, and the upload fails with its error when it rejects (e.g. a token field that is not valid).
+   */
+  readonly beforeImage?: (fields: ReadonlyMap<string, string>) => Promise<void>;
+}
+
+/**
+ * Reads a multipart upload: the `image` part into memory, text fields into a map, other files skipped.
+ * The whole body is bounded while it is read: the moment it grows past `maxBytes` plus the allowance (or
+ * the image part past `maxBytes`) the upload is refused with `PAYLOAD_TOO_LARGE` and nothing further is
+ * read. Other parts may come before or after the image; more than `MAX_PARTS` is `TOO_MANY_PARTS`.
+ */
+export function readUploadBody(req: IncomingMessage, options: UploadBodyOptions): Promise<UploadBody> {
+  const { maxBytes } = options;
+  try {
+    checkUploadHead(req, maxBytes);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -43,9 +74,10 @@ export function readImagePart(req: IncomingMessage, maxBytes: number): Promise<U
       return;
     }
     const chunks: Buffer[] = [];
+    const fields = new Map<string, string>();
     let found = false;
     let settled = false;
-    const fail = (error: HttpInputError): void => {
+    const fail = (error: unknown): void => {
       if (settled) return;
       settled = true;
       stopFeeding();
@@ -53,6 +85,9 @@ export function readImagePart(req: IncomingMessage, maxBytes: number): Promise<U
     };
     const malformed = (error: Error): void =>
       fail(new HttpInputError('BAD_UPLOAD', `malformed multipart request: ${error.message}`, { cause: error }));
+    parser.on('field', (name, value) => {
+      if (!found && !fields.has(name)) fields.set(name, value);
+    });
     parser.on('file', (name, stream) => {
       // Busboy destroys a part's stream with an error when the body ends inside that part ("Unexpected
       // end of form"). An 'error' event without a listener ends the process, so every part gets one.
@@ -62,8 +97,11 @@ export function readImagePart(req: IncomingMessage, maxBytes: number): Promise<U
         return;
       }
       found = true;
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => fail(tooLarge(maxBytes)));
+      // Until a 'data' listener is attached the part is not read: busboy's backpressure holds the body.
+      const collect = (): void => void stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      if (options.beforeImage === undefined) collect();
+      else options.beforeImage(fields).then(collect, fail);
     });
     parser.on('partsLimit', () =>
       fail(new HttpInputError('TOO_MANY_PARTS', `the upload has more than ${MAX_PARTS} multipart parts; send the image, the token and at most a few fields`)),
@@ -73,9 +111,9 @@ export function readImagePart(req: IncomingMessage, maxBytes: number): Promise<U
       if (settled) return;
       settled = true;
       if (!found) reject(new HttpInputError('MISSING_IMAGE', 'the upload has no file in the field "image"'));
-      else resolve(Buffer.concat(chunks));
+      else resolve({ image: Buffer.concat(chunks), fields });
     });
-    const stopFeeding = feed(req, parser, bodyLimit, fail, () => fail(tooLarge(maxBytes)));
+    const stopFeeding = feed(req, parser, uploadBodyLimit(maxBytes), fail, () => fail(tooLarge(maxBytes)));
   });
 }
 

@@ -1,31 +1,49 @@
 import type { Request, Response } from 'express';
+import type { ImageId } from '../../domain/image-id.js';
 import type { UploadOriginal } from '../../application/use-cases/upload-original.js';
+import { continueBody } from './expect-continue.js';
+import { HttpInputError } from './http-error.js';
 import { idFromPath, json } from './json-response.js';
-import { readImagePart } from './upload-body.js';
+import { discardRefusedBody } from './refused-body.js';
+import { checkUploadHead, readUploadBody, uploadBodyLimit, type UploadBody } from './upload-body.js';
 
-/** The upload token: today only the `X-Token` header. */
-function presentedToken(req: Request): string | undefined {
+/** The multipart field that may carry the token instead of `X-Token` (SPEC §5.2). */
+const TOKEN_FIELD = 'token';
+
+/**
+ * A refused body is read and thrown away up to twice what an accepted one may hold: enough for the
+ * refusal of an oversized upload to reach its client, while refusing never costs more bandwidth than
+ * two uploads that succeed.
+ */
+const DISCARD_FACTOR = 2;
+
+function headerToken(req: Request): string | undefined {
   const header = req.headers['x-token'];
   return typeof header === 'string' ? header : undefined;
 }
 
-/** `POST /{id}` and `POST /{id}.{ext}` (SPEC §5.2): a one-time token, then a multipart body with `image`. */
-export function uploadRoute(deps: { readonly uploadOriginal: UploadOriginal; readonly maxBytes: number }) {
+interface UploadRouteDependencies {
+  readonly uploadOriginal: UploadOriginal;
+  readonly maxBytes: number;
+}
+
+/**
+ * `POST /{id}` and `POST /{id}.{ext}` (SPEC §5.2): a one-time token in `X-Token`, or in the multipart
+ * field `token` before `image` (a browser's plain `FormData` POST then needs no CORS preflight).
+ */
+export function uploadRoute(deps: UploadRouteDependencies) {
   return async (req: Request, res: Response): Promise<void> => {
     const id = idFromPath(req.path);
-    const token = presentedToken(req);
-    let bytes: Uint8Array;
+    const fromHeader = headerToken(req);
+    let body: UploadBody;
     try {
-      // An upload without a valid token is refused before a byte of its body is read.
-      await deps.uploadOriginal.authorize({ id, token });
-      bytes = await readImagePart(req, deps.maxBytes);
+      body = await readAuthorizedBody(req, res, id, fromHeader, deps);
     } catch (error) {
-      // Stop reading an oversized or broken body: close the connection once the answer is out.
-      res.setHeader('Connection', 'close');
-      res.once('finish', () => req.socket.destroySoon());
+      discardRefusedBody(req, res, DISCARD_FACTOR * uploadBodyLimit(deps.maxBytes));
       throw error;
     }
-    const { original } = await deps.uploadOriginal.execute({ id, token, bytes });
+    const token = fromHeader ?? body.fields.get(TOKEN_FIELD);
+    const { original } = await deps.uploadOriginal.execute({ id, token, bytes: body.image });
     json(res, 201, {
       status: 'OK',
       id: original.id,
@@ -35,4 +53,31 @@ export function uploadRoute(deps: { readonly uploadOriginal: UploadOriginal; rea
       bytes: original.bytes,
     });
   };
+}
+
+/**
+ * With `X-Token`, the token and the head are checked before the body is asked for (`100 Continue`) or
+ * read; without it, the token field is checked when the image part starts, before the image is read.
+ */
+async function readAuthorizedBody(
+  req: Request,
+  res: Response,
+  id: ImageId,
+  fromHeader: string | undefined,
+  deps: UploadRouteDependencies,
+): Promise<UploadBody> {
+  if (fromHeader !== undefined) await deps.uploadOriginal.authorize({ id, token: fromHeader });
+  checkUploadHead(req, deps.maxBytes);
+  continueBody(res);
+  const beforeImage =
+    fromHeader !== undefined
+      ? undefined
+      : async (fields: ReadonlyMap<string, string>): Promise<void> => {
+          const token = fields.get(TOKEN_FIELD);
+          if (token === undefined) {
+            throw new HttpInputError('TOKEN_REJECTED', `no upload token: send it in the X-Token header, or in the multipart field "${TOKEN_FIELD}" before "image"`);
+          }
+          await deps.uploadOriginal.authorize({ id, token });
+        };
+  return readUploadBody(req, { maxBytes: deps.maxBytes, beforeImage });
 }
