@@ -40,6 +40,7 @@ export async function startService(config: Config, logger: Pino): Promise<Runnin
     requestTimeoutMs: config.server.requestTimeoutMs,
     headersTimeoutMs: config.server.headersTimeoutMs,
     keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+    onError: (error) => logger.error({ err: error }, 'the HTTP server failed to accept a connection; still listening'),
   });
   const tokenPurge = container.get(TOKENS.PurgeExpiredTokens).schedule();
   logger.info({ url: http.url, originals: config.originals.driver, renditions: config.renditions.driver, index: config.index.driver }, 'listening');

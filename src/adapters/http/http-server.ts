@@ -25,6 +25,8 @@ export interface HttpServerSettings {
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  /** Told of a server error after listening (a failed accept()); the server goes on listening. */
+  readonly onError: (error: Error) => void;
 }
 
 export interface StopOptions {
@@ -110,6 +112,9 @@ export async function listenHttp(app: RequestListener, settings: HttpServerSetti
       resolve();
     });
   });
+  // A failed accept() (out of descriptors, for one) is emitted as 'error' on the server; without a
+  // listener that would end the process, while the server itself can go on accepting.
+  server.on('error', settings.onError);
   answerMalformedRequests(server);
   deferContinue(server);
   const connections = new ConnectionTracker(server);
