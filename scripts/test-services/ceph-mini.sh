@@ -2,6 +2,7 @@
 # A real S3 server for the integration tests: single-node Ceph (Debian's radosgw/ceph-mon/ceph-osd)
 # with an in-memory OSD (memstore) and the RADOS Gateway on 127.0.0.1:${RGW_PORT:-7480},
 # access key "test", secret "testtesttest". Throwaway: every start after a stop begins empty.
+# A second copy can run beside the first with its own CEPH_DIR, RGW_PORT and CEPH_MON_PORT.
 # usage: ceph-mini.sh start|stop|status
 # Idempotent: "start" while the gateway answers does nothing; "stop" when nothing runs succeeds.
 set -euo pipefail
@@ -9,6 +10,7 @@ set -euo pipefail
 DIR=${CEPH_DIR:-/tmp/live-image-resize-ceph}
 CONF=$DIR/ceph.conf
 RGW_PORT=${RGW_PORT:-7480}
+MON_PORT=${CEPH_MON_PORT:-6789}
 ACCESS_KEY=test
 SECRET_KEY=testtesttest
 # The ceph CLI waits forever for an unreachable monitor by default; every call is bounded.
@@ -41,17 +43,20 @@ install_if_missing() {
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+stop_daemon() {
+  local f="$DIR/run/$1.pid" p i
+  pid_alive "$f" || { rm -f "$f"; return 0; }
+  p=$(cat "$f")
+  kill "$p" 2>/dev/null || true
+  for i in $(seq 1 50); do gone "$p" && break; sleep 0.2; done
+  gone "$p" || { log "$1 (pid $p) ignored SIGTERM for 10 s; sending SIGKILL"; kill -9 "$p" 2>/dev/null || true; }
+  rm -f "$f"
+}
+
 stop() {
   # One daemon at a time, gateway first: a gateway whose OSD is already gone hangs in its shutdown.
-  local n f p i
-  for n in client.rgw.a osd.0 mon.a; do
-    f="$DIR/run/$n.pid"
-    pid_alive "$f" || continue
-    p=$(cat "$f")
-    kill "$p" 2>/dev/null || true
-    for i in $(seq 1 50); do gone "$p" && break; sleep 0.2; done
-    gone "$p" || { log "$n (pid $p) ignored SIGTERM for 10 s; sending SIGKILL"; kill -9 "$p" 2>/dev/null || true; }
-  done
+  local n
+  for n in client.rgw.a osd.0 mon.a; do stop_daemon "$n"; done
   rm -rf "$DIR"
 }
 
@@ -59,6 +64,19 @@ gone() {
   local st
   st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || echo gone)
   [ "$st" = gone ] || [ "$st" = Z ]
+}
+
+# The OSD's init still talks to a monitor that has only just formed its quorum (boot, maps); should it fail
+# for such a passing reason, a second start succeeds. One more attempt, after stopping what the first left.
+start_osd() {
+  local T="timeout $CEPH_TIMEOUT"
+  $T ceph-osd -c "$CONF" -i 0 && return 0
+  log "ceph-osd did not start; its last log lines, then one more attempt after a clean stop of osd.0:"
+  tail -n 5 "$DIR/log/osd.0.log" >&2 2>/dev/null || true
+  stop_daemon osd.0
+  sleep 2
+  $T ceph-osd -c "$CONF" -i 0 || { dump_logs; die "ceph-osd did not start (twice)"; }
+  log "ceph-osd started on the second attempt"
 }
 
 start() {
@@ -77,7 +95,7 @@ start() {
   cat > "$CONF" <<CONF
 [global]
 fsid = $fsid
-mon host = v1:127.0.0.1:6789
+mon host = v1:127.0.0.1:$MON_PORT
 public addr = 127.0.0.1
 ms bind ipv6 = false
 auth cluster required = none
@@ -102,6 +120,12 @@ mon data = $DIR/mon.a
 [osd.0]
 osd data = $DIR/osd.0
 osd objectstore = memstore
+# At init the OSD asks the monitor to record its CRUSH location and device class, and exits when either
+# fails. Without cephx it can ask before its monitor client has the monitor map, so the request carries a
+# zero fsid and is refused ("wrong fsid", "unable to update_crush_device_class: (1) Operation not
+# permitted"): a first start failed so on a fresh machine. The script places the OSD itself instead.
+osd crush update on start = false
+osd class update on start = false
 memstore device bytes = 2147483648
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
@@ -111,16 +135,19 @@ CONF
   local T="timeout $CEPH_TIMEOUT"
   $T ceph-authtool --create-keyring "$DIR/mon.keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null \
     || die "ceph-authtool failed"
-  $T monmaptool --create --add a v1:127.0.0.1:6789 --fsid "$fsid" "$DIR/monmap" >/dev/null || die "monmaptool failed"
+  $T monmaptool --create --add a v1:127.0.0.1:$MON_PORT --fsid "$fsid" "$DIR/monmap" >/dev/null || die "monmaptool failed"
   $T ceph-mon -c "$CONF" -i a --mkfs --monmap "$DIR/monmap" --keyring "$DIR/mon.keyring" \
     || { dump_logs; die "ceph-mon --mkfs failed"; }
-  $T ceph-mon -c "$CONF" -i a || { dump_logs; die "ceph-mon did not start (is port 6789 taken?)"; }
+  $T ceph-mon -c "$CONF" -i a || { dump_logs; die "ceph-mon did not start (is port $MON_PORT taken? set CEPH_MON_PORT)"; }
   osd_uuid=$(cat /proc/sys/kernel/random/uuid)
   $T ceph -c "$CONF" --connect-timeout "$CEPH_TIMEOUT" osd new "$osd_uuid" >/dev/null \
     || { dump_logs; die "the monitor did not answer 'osd new' within ${CEPH_TIMEOUT}s"; }
   $T ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$osd_uuid" 2>>"$DIR/log/osd-mkfs.log" \
     || { dump_logs; die "ceph-osd --mkfs failed"; }
-  $T ceph-osd -c "$CONF" -i 0 || { dump_logs; die "ceph-osd did not start"; }
+  # The pools choose OSDs directly (chooseleaf type 0), so the OSD goes straight under the root.
+  $T ceph -c "$CONF" --connect-timeout "$CEPH_TIMEOUT" osd crush add osd.0 1.0 root=default >/dev/null 2>&1 \
+    || { dump_logs; die "the monitor did not place osd.0 in the CRUSH map"; }
+  start_osd
   $T radosgw -c "$CONF" -n client.rgw.a || { dump_logs; die "radosgw did not start"; }
   local deadline=$((SECONDS + START_TIMEOUT))
   until rgw_answers; do
