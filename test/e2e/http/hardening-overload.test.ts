@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { ImageId } from '../../../src/domain/image-id.js';
 import { TOKENS } from '../../../src/infrastructure/di/tokens.js';
-import { settle, startTestService, uploadOriginal, type TestService } from '../../support/service-harness.js';
+import { settle, startTestService, tokenFor, upload, uploadOriginal, type TestService } from '../../support/service-harness.js';
+import { Gate } from '../../support/gate.js';
 import { solidJpeg } from '../../support/image-fixtures.js';
 import { photo } from './core-loop.suite.js';
 
@@ -113,6 +114,37 @@ describe('overload: render slots, queue limit and time limit (SPEC §6 "Load")',
       expect(after.headers.get('x-cache')).to.equal('MISS');
       await settle(service);
       expect(await service.container.get(TOKENS.CacheIndex).listRenditions(id as ImageId)).to.deep.equal([]);
+    });
+  });
+
+  describe('uploads share the render slots (issue 10, item 2)', () => {
+    let service: TestService;
+
+    before(async () => {
+      service = await startTestService({ render: { concurrency: 1, queueLimit: 0 } });
+    });
+    after(async () => service?.close());
+
+    it("an upload's decode waits for a render slot: with the slot taken and no queue it is 503 JSON with Retry-After, its token still usable", async () => {
+      const gate = service.container.get(TOKENS.RenderGate);
+      const slot = new Gate();
+      slot.close();
+      // The one slot taken, as by a render in flight.
+      const held = gate.run(() => slot.wait());
+      const token = await tokenFor(service.url, 'gated-upload');
+      const bytes = await photo(1200, 800);
+
+      const refused = await upload(service.url, 'gated-upload', bytes, token);
+      expect(refused.status).to.equal(503);
+      expect(Number(refused.headers.get('retry-after'))).to.be.greaterThan(0);
+      expect(refused.headers.get('content-type')).to.match(/^application\/json/);
+      expect(await refused.json()).to.have.nested.property('error.code', 'OVERLOADED');
+
+      slot.open();
+      await held;
+      const stored = await upload(service.url, 'gated-upload', bytes, token);
+      expect(stored.status, await stored.clone().text()).to.equal(201);
+      expect(await gauge(service.url, 'lir_renders_in_flight')).to.equal(0);
     });
   });
 });
