@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { contentTypeOf, isLossy, type OutputFormat } from './image-format.js';
-import { formatColour, type Gravity, type ImageRequest, type Rgba } from './image-request.js';
+import { contentTypeOf, isLossy, supportsAlpha, type OutputFormat } from './image-format.js';
+import { formatColour, WHITE, type Gravity, type ImageRequest, type Rgba } from './image-request.js';
 import type { Limits } from './limits.js';
 import { renditionObjectKey } from './object-key.js';
 import type { OriginalKey, OriginalMetadata } from './original.js';
-import { computeGeometry, type Box, type Fit, type Geometry } from './scaling.js';
+import { computeGeometry, type Box, type Fit, type Geometry, type Size } from './scaling.js';
 
 /** Render settings that come from configuration rather than the URL. */
 export interface RenderDefaults {
@@ -14,12 +14,15 @@ export interface RenderDefaults {
 }
 
 /**
- * Everything a render needs, fully resolved: box in device pixels, the configured defaults filled in,
- * and the output geometry computed from the original's size. Two requests that resolve to the same
- * spec produce the same bytes, so the spec is the rendition's identity.
+ * Everything a render needs, fully resolved: the configured defaults filled in and the output geometry
+ * computed from the original's size. Two requests that resolve to the same spec produce the same bytes, so
+ * the spec is the rendition's identity; for the same reason an option that cannot change those bytes is
+ * resolved to one value (ADR 0018), so that varying it neither renders nor stores anything again.
  */
 export interface RenditionSpec {
+  /** The box as far as it shapes the output: the output size (the render reads only the geometry). */
   readonly box: Box;
+  /** `clip` also for `cover`, and for a `canvas` that pads nothing: each renders exactly like `clip` from the same geometry. */
   readonly fit: Fit;
   readonly gravity: Gravity;
   readonly format: OutputFormat;
@@ -27,29 +30,48 @@ export interface RenditionSpec {
   readonly quality: number | undefined;
   /** Gaussian sigma; undefined = no blur. */
   readonly blur: number | undefined;
+  /** White wherever it touches no pixel (see `resolveSpec`). */
   readonly bg: Rgba;
   readonly allowUpscale: boolean;
   readonly geometry: Geometry;
 }
 
+function sameSize(a: Size, b: Size): boolean {
+  return a.width === b.width && a.height === b.height;
+}
+
+/**
+ * The background as the render can use it. It fills a canvas's padding and, for formats without alpha (JPEG),
+ * the transparent pixels it flattens; there, the colour's own alpha is dropped. Anywhere else it touches no
+ * pixel and resolves to the default. `hasAlpha` other than `false` (unknown) counts as transparent: keeping a
+ * colour that does nothing costs a duplicate rendition, dropping one that matters would serve wrong pixels.
+ */
+function effectiveBackground(bg: Rgba, format: OutputFormat, padded: boolean, hasAlpha: boolean | undefined): Rgba {
+  const keepsAlpha = supportsAlpha(format);
+  const flattened = !keepsAlpha && hasAlpha !== false;
+  if (!padded && !flattened) return WHITE;
+  return keepsAlpha || bg.alpha === 255 ? bg : { ...bg, alpha: 255 };
+}
+
 export function resolveSpec(
   request: ImageRequest,
   format: OutputFormat,
-  original: Pick<OriginalMetadata, 'width' | 'height'>,
+  original: Pick<OriginalMetadata, 'width' | 'height' | 'hasAlpha'>,
   defaults: RenderDefaults,
   limits: Limits,
 ): RenditionSpec {
-  const box = request.box();
+  const geometry = computeGeometry(original, request.box(), request.fit, limits, defaults.allowUpscale);
+  const padded = request.fit === 'canvas' && !sameSize(geometry.content, geometry.output);
   return {
-    box,
-    fit: request.fit,
+    box: geometry.output,
+    fit: request.fit === 'crop' || padded ? request.fit : 'clip',
     gravity: request.gravity,
     format,
     quality: isLossy(format) ? (request.quality ?? defaults.quality[format]) : undefined,
     blur: request.blur === 'default' ? defaults.blurSigma : request.blur,
-    bg: request.bg,
+    bg: effectiveBackground(request.bg, format, padded, original.hasAlpha),
     allowUpscale: defaults.allowUpscale,
-    geometry: computeGeometry(original, box, request.fit, limits, defaults.allowUpscale),
+    geometry,
   };
 }
 

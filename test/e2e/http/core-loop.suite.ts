@@ -259,6 +259,32 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
       await again.arrayBuffer();
     });
 
+    it('?bg=000001 then ?bg=000002 on an opaque original is one rendition (a hit); on a transparent PNG as JPEG, two (issue 10.7)', async () => {
+      const opaque = uniqueId('bgopaque');
+      await uploadOriginal(base, opaque, await photo(400, 300));
+      const first = await fetch(`${base}/${opaque}_200_200.png?bg=000001`);
+      expect([first.status, first.headers.get('x-cache')]).to.deep.equal([200, 'MISS']);
+      await first.arrayBuffer();
+      await settle(service);
+      const second = await fetch(`${base}/${opaque}_200_200.png?bg=000002`, { redirect: 'manual' });
+      expect(second.headers.get('x-cache')).to.equal('HIT');
+      expect(second.headers.get('etag')).to.equal(first.headers.get('etag'));
+      await second.arrayBuffer();
+
+      const transparent = uniqueId('bgalpha');
+      const png = await sharp({ create: { width: 300, height: 200, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+      await uploadOriginal(base, transparent, png);
+      const etags: Array<string | null> = [];
+      for (const bg of ['000001', '000002']) {
+        const answer = await fetch(`${base}/${transparent}_150_100.jpg?bg=${bg}`, { redirect: 'manual' });
+        expect(answer.headers.get('x-cache'), bg).to.equal('MISS');
+        etags.push(answer.headers.get('etag'));
+        await answer.arrayBuffer();
+        await settle(service);
+      }
+      expect(etags[0]).to.not.equal(etags[1]);
+    });
+
     it('serves operations endpoints', async () => {
       expect(await (await fetch(`${base}/healthz`)).json()).to.deep.equal({ status: 'ok' });
       const ready = await fetch(`${base}/readyz`);

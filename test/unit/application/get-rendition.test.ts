@@ -7,7 +7,7 @@ import type { OutputFormat } from '../../../src/domain/image-format.js';
 import type { ImageId } from '../../../src/domain/image-id.js';
 import { createApplicationHarness, type ApplicationHarness, type HarnessOptions } from '../../support/application-harness.js';
 import { settle } from '../../support/gate.js';
-import { gradientJpeg, quadrantPng } from '../../support/image-fixtures.js';
+import { alphaPng, gradientJpeg, quadrantPng } from '../../support/image-fixtures.js';
 import { expectRejection } from '../../support/rejection.js';
 import { readAll, uniqueId } from '../../support/storage-fixtures.js';
 
@@ -122,7 +122,7 @@ describe('GetRendition', () => {
 
     it('different renditions of one original are not coalesced', async () => {
       const { h, id } = await world();
-      const answers = await Promise.all([`/${id}_20_15.jpg`, `/${id}_21_15.jpg`, `/${id}_20_15.png`].map((p) => h.getRendition.execute(input(h, p))));
+      const answers = await Promise.all([`/${id}_20_15.jpg`, `/${id}_24_18.jpg`, `/${id}_20_15.png`].map((p) => h.getRendition.execute(input(h, p))));
       expect(answers.map((a) => expectKind(a, 'rendered').coalesced)).to.deep.equal([false, false, false]);
       expect(h.transformer.renders).to.equal(3);
     });
@@ -268,6 +268,47 @@ describe('GetRendition', () => {
     });
   });
 
+  describe('options that cannot change the output (issues 10.7, 12.4)', () => {
+    it('?bg=000001 and ?bg=000002 on an opaque original: one render, one stored rendition, the second a hit', async () => {
+      const { h, id } = await world();
+      for (const format of ['png', 'jpg']) {
+        const first = expectKind(await h.getRendition.execute(input(h, `/${id}_32_32.${format}?bg=000001`)), 'rendered');
+        await h.background.drain();
+        const second = expectKind(await h.getRendition.execute(input(h, `/${id}_32_32.${format}?bg=000002`, { delivery: 'proxy' })), 'stream');
+        expect(second.rendition.key).to.equal(first.rendition.key);
+      }
+      expect(h.transformer.renders).to.equal(2);
+      expect(h.cache.keys()).to.have.length(2);
+    });
+
+    it('on a transparent PNG the colour shows in a JPEG: two renditions that differ; in a PNG it does not: one', async () => {
+      const h = createApplicationHarness();
+      const id = uniqueId('alpha');
+      await h.seedOriginal(id, await alphaPng(40, 30));
+      const jpegs = [];
+      for (const bg of ['000001', 'ff0000']) {
+        jpegs.push(expectKind(await h.getRendition.execute(input(h, `/${id}_40_30.jpg?bg=${bg}`)), 'rendered'));
+        await h.background.drain();
+      }
+      expect(jpegs[0]!.rendition.key).to.not.equal(jpegs[1]!.rendition.key);
+      expect(Buffer.from(jpegs[0]!.image.bytes).equals(Buffer.from(jpegs[1]!.image.bytes))).to.equal(false);
+
+      const png = expectKind(await h.getRendition.execute(input(h, `/${id}_40_30.png?bg=000001`)), 'rendered');
+      await h.background.drain();
+      expectKind(await h.getRendition.execute(input(h, `/${id}_40_30.png?bg=ff0000`, { delivery: 'proxy' })), 'stream');
+      expect(h.cache.keys().sort()).to.deep.equal([jpegs[0]!.rendition.key, jpegs[1]!.rendition.key, png.rendition.key].sort());
+    });
+
+    it('boxes that give the same output share a rendition: /id_32_32 and /id_32_24 of a 4:3 original', async () => {
+      const { h, id } = await world();
+      const first = expectKind(await h.getRendition.execute(input(h, `/${id}_32_32.png`)), 'rendered');
+      await h.background.drain();
+      const second = expectKind(await h.getRendition.execute(input(h, `/${id}_32_24.png?fit=cover`, { delivery: 'proxy' })), 'stream');
+      expect(second.rendition.key).to.equal(first.rendition.key);
+      expect(h.transformer.renders).to.equal(1);
+    });
+  });
+
   describe('If-None-Match', () => {
     it('answers not-modified for the rendition etag (strong, weak or *) without rendering or opening anything', async () => {
       const { h, id } = await world();
@@ -286,7 +327,7 @@ describe('GetRendition', () => {
     it('an etag of another size or an older version of the original does not match', async () => {
       const { h, id } = await world();
       const rendition = await h.renditionOf(h.request(`/${id}_20_15.jpg`));
-      expectKind(await h.getRendition.execute(input(h, `/${id}_21_15.jpg`, { ifNoneMatch: [rendition.etag] })), 'rendered');
+      expectKind(await h.getRendition.execute(input(h, `/${id}_24_18.jpg`, { ifNoneMatch: [rendition.etag] })), 'rendered');
 
       await h.seedOriginal(id, png);
       expectKind(await h.getRendition.execute(input(h, `/${id}_20_15.jpg`, { ifNoneMatch: [rendition.etag] })), 'rendered');

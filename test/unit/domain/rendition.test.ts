@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { canonicalExtension, isLossy, OUTPUT_FORMATS, type OutputFormat } from '../../../src/domain/image-format.js';
-import { GRAVITIES, ImageRequest, WHITE } from '../../../src/domain/image-request.js';
+import { formatColour, GRAVITIES, ImageRequest, WHITE, type Rgba } from '../../../src/domain/image-request.js';
 import { DEFAULT_LIMITS } from '../../../src/domain/limits.js';
 import { contentVersionOf, type OriginalKey } from '../../../src/domain/original.js';
 import { renditionPrefix } from '../../../src/domain/object-key.js';
@@ -11,7 +11,7 @@ import { contentVersionArb, imageIdArb, imageRequestArb, rgbaArb, splitUrl } fro
 
 const limits = DEFAULT_LIMITS;
 const originalKeyArb: fc.Arbitrary<OriginalKey> = fc.record({ id: imageIdArb, version: contentVersionArb });
-const originalSizeArb = fc.record({ width: fc.integer({ min: 1, max: 20_000 }), height: fc.integer({ min: 1, max: 20_000 }) });
+const originalSizeArb = fc.record({ width: fc.integer({ min: 1, max: 20_000 }), height: fc.integer({ min: 1, max: 20_000 }), hasAlpha: fc.boolean() });
 const sizeArb = fc.record({ width: fc.integer({ min: 1, max: 4096 }), height: fc.integer({ min: 1, max: 4096 }) });
 const defaultsArb: fc.Arbitrary<RenderDefaults> = fc.record({
   quality: fc.record(Object.fromEntries(OUTPUT_FORMATS.map((format) => [format, fc.integer({ min: 1, max: 100 })])) as Record<OutputFormat, fc.Arbitrary<number>>),
@@ -119,13 +119,72 @@ describe('Rendition', () => {
     });
   });
 
+  describe('options that cannot change the output are not part of the identity (ADR 0018, properties)', () => {
+    const keyOf = (r: ImageRequest, original: { width: number; height: number; hasAlpha: boolean }, format = r.format): string =>
+      Rendition.of({ id: 'p' as never, version: contentVersionOf(new Uint8Array([7])) }, resolveSpec(r, format, original, DEFAULTS, limits)).key;
+    const DEFAULTS: RenderDefaults = { quality: { jpeg: 80, png: 100, webp: 75, avif: 50, gif: 100, tiff: 100 }, blurSigma: 5, allowUpscale: true };
+    const worldArb = fc.record({ request: imageRequestArb(limits), original: originalSizeArb, bg: rgbaArb, otherBg: rgbaArb });
+    const padded = (r: ImageRequest, original: { width: number; height: number }): boolean => {
+      const { content, output } = computeGeometry(original, r.box(), r.fit, limits, DEFAULTS.allowUpscale);
+      return r.fit === 'canvas' && (content.width !== output.width || content.height !== output.height);
+    };
+
+    it('bg is left out unless it fills a canvas padding or flattens a transparent original into JPEG', () => {
+      fc.assert(
+        fc.property(worldArb, ({ request, original, bg, otherBg }) => {
+          const [a, b] = [keyOf(request.with({ bg }), original), keyOf(request.with({ bg: otherBg }), original)];
+          const used = padded(request, original) || (request.format === 'jpeg' && original.hasAlpha);
+          if (!used) expect(a).to.equal(b);
+          const visible = (c: Rgba): string => (request.format === 'jpeg' ? formatColour({ ...c, alpha: 255 }) : formatColour(c));
+          if (used) expect(a === b).to.equal(visible(bg) === visible(otherBg));
+        }),
+      );
+    });
+
+    it('a clip, cover or unpadded canvas has the key of a clip into its own output size: the box and fit change nothing else', () => {
+      fc.assert(
+        fc.property(imageRequestArb(limits), originalSizeArb, (request, original) => {
+          fc.pre(request.fit !== 'crop' && !padded(request, original));
+          const { output } = computeGeometry(original, request.box(), request.fit, limits, DEFAULTS.allowUpscale);
+          const twin = request.with({ width: output.width, height: output.height, scale: 1, fit: 'clip' });
+          const sameGeometry = (r: ImageRequest) => JSON.stringify(computeGeometry(original, r.box(), r.fit, limits, DEFAULTS.allowUpscale));
+          // Rounding can make the twin's own geometry differ by a pixel; then it is another rendition.
+          if (sameGeometry(twin) === sameGeometry(request)) expect(keyOf(twin, original)).to.equal(keyOf(request, original));
+          else expect(keyOf(twin, original)).to.not.equal(keyOf(request, original));
+        }),
+      );
+    });
+
+    it('examples: the SPEC §8 case, boxes with one output, cover and an unpadded canvas as clip', () => {
+      const opaque = { width: 4000, height: 3000, hasAlpha: false };
+      const transparent = { ...opaque, hasAlpha: true };
+      const r = (path: string, query = ''): ImageRequest => {
+        const result = ImageRequest.parse(path, query, limits);
+        if (result.kind !== 'valid') expect.fail(path);
+        return result.request;
+      };
+      for (const format of ['png', 'jpg', 'webp', 'gif'] as const) {
+        expect(keyOf(r(`/p_400_0.${format}`, 'bg=000001'), opaque)).to.equal(keyOf(r(`/p_400_0.${format}`, 'bg=000002'), opaque));
+      }
+      expect(keyOf(r('/p_400_0.png', 'bg=000001'), transparent)).to.equal(keyOf(r('/p_400_0.png', 'bg=000002'), transparent));
+      expect(keyOf(r('/p_400_0.jpg', 'bg=000001'), transparent)).to.not.equal(keyOf(r('/p_400_0.jpg', 'bg=000002'), transparent));
+      expect(keyOf(r('/p_400_0.jpg', 'bg=00000180'), transparent)).to.equal(keyOf(r('/p_400_0.jpg', 'bg=000001'), transparent));
+      expect(keyOf(r('/p_400_400.png', 'fit=canvas&bg=000001'), opaque)).to.not.equal(keyOf(r('/p_400_400.png', 'fit=canvas&bg=000002'), opaque));
+      const clip = keyOf(r('/p_400_300.png'), opaque);
+      for (const [path, query] of [['/p_400_0.png', ''], ['/p_400_301.png', ''], ['/p_400_300.png', 'fit=cover'], ['/p_400_300.png', 'fit=canvas&bg=f00']]) {
+        expect(keyOf(r(path!, query), opaque), `${path}?${query}`).to.equal(clip);
+      }
+      expect(keyOf(r('/p_400_300.png', 'fit=crop'), opaque)).to.not.equal(clip);
+    });
+  });
+
   describe('resolveSpec', () => {
     const defaults: RenderDefaults = {
       quality: { jpeg: 80, png: 90, webp: 75, avif: 50, gif: 100, tiff: 85 },
       blurSigma: 5,
       allowUpscale: true,
     };
-    const original = { width: 4000, height: 3000 };
+    const original = { width: 4000, height: 3000, hasAlpha: false };
     const request = (query: string, path = '/p_400_400.jpg'): ImageRequest => {
       const result = ImageRequest.parse(path, query, limits);
       if (result.kind !== 'valid') expect.fail(`${path}?${query}: ${result.kind}`);
@@ -156,12 +215,14 @@ describe('Rendition', () => {
       expect(resolveSpec(request('blur=false'), 'jpeg', original, defaults, limits).blur).to.equal(undefined);
     });
 
-    it('carries the scaled box, fit, gravity, bg, the upscaling switch and the computed geometry', () => {
+    it('carries the output size as the box, fit, gravity, bg, the upscaling switch and the computed geometry', () => {
       const r = request('fit=crop&gravity=north&bg=000', '/p_200_100_2x.jpg');
-      const spec = resolveSpec(r, 'jpeg', original, { ...defaults, allowUpscale: false }, limits);
+      const spec = resolveSpec(r, 'jpeg', { ...original, hasAlpha: true }, { ...defaults, allowUpscale: false }, limits);
       expect(spec).to.deep.include({ box: { width: 400, height: 200 }, fit: 'crop', gravity: 'north', format: 'jpeg', bg: { r: 0, g: 0, b: 0, alpha: 255 }, allowUpscale: false });
       expect(spec.geometry).to.deep.equal(computeGeometry(original, { width: 400, height: 200 }, 'crop', limits, false));
       expect(resolveSpec(request(''), 'png', original, defaults, limits).bg).to.deep.equal(WHITE);
+      const clipped = resolveSpec(request('', '/p_400_400_2x.jpg'), 'jpeg', original, defaults, limits);
+      expect([clipped.box, clipped.geometry.output]).to.deep.equal([{ width: 800, height: 600 }, { width: 800, height: 600 }]);
     });
 
     it('different configured defaults give different keys for the same request', () => {
@@ -173,7 +234,7 @@ describe('Rendition', () => {
     });
 
     it('a change of the size limits that changes the geometry changes the key', () => {
-      const large = { width: 6000, height: 4000 };
+      const large = { width: 6000, height: 4000, hasAlpha: false };
       const spec = (maxWidth: number): RenditionSpec =>
         resolveSpec(request('', '/p.jpg'), 'jpeg', large, defaults, { ...limits, maxWidth, maxHeight: maxWidth });
       expect(spec(4096).geometry.output).to.deep.equal({ width: 4096, height: 2731 });
