@@ -10,7 +10,7 @@ import { OriginalNotFoundError, StoreUnavailableError } from '../application-err
 import type { BackgroundTasks } from '../background-tasks.js';
 import type { RenderGate } from '../render-gate.js';
 import { SingleFlight } from '../single-flight.js';
-import type { CacheIndex } from '../ports/cache-index.js';
+import type { CacheIndex, RenditionRecord } from '../ports/cache-index.js';
 import type { Clock } from '../ports/clock.js';
 import type { OriginalStore } from '../ports/original-store.js';
 import type { RenditionCache, StoredObject } from '../ports/rendition-cache.js';
@@ -78,7 +78,9 @@ export type GetRenditionOutput =
  * How one flight for a key ended: rendered here (and `stored` settles when its background store has ended), or
  * found stored by another replica once its lock was free.
  */
-type Flight = { readonly kind: 'rendered'; readonly image: RenderedImage; readonly stored: Promise<void> } | { readonly kind: 'stored' };
+type Flight =
+  | { readonly kind: 'rendered'; readonly image: RenderedImage; readonly stored: Promise<void> }
+  | { readonly kind: 'stored'; readonly record: RenditionRecord };
 
 /**
  * SPEC §4: answers a rendition request from the cache when it is stored, and otherwise renders it,
@@ -102,10 +104,11 @@ export class GetRendition {
       return { kind: 'not-modified', ...answer };
     }
 
-    if ((await this.deps.index.findRendition(rendition.key)) !== undefined) {
+    const record = await this.deps.index.findRendition(rendition.key);
+    if (record !== undefined) {
       let cached: GetRenditionOutput | undefined;
       try {
-        cached = await this.fromCache(rendition, input.delivery, answer);
+        cached = await this.fromCache(record, rendition, input.delivery, answer);
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
         // The rendition cache is down but the original and the transformer may not be: the client still gets
@@ -136,25 +139,44 @@ export class GetRendition {
     const flight = await first.result;
     if (flight.kind === 'rendered') return { kind: 'rendered', ...answer, image: flight.image, coalesced: first.shared };
     // Another replica rendered and stored it while we waited for its lock: answered from the cache, a hit.
-    const cached = await this.fromCache(rendition, delivery, answer);
+    const cached = await this.fromCache(flight.record, rendition, delivery, answer);
     if (cached !== undefined) return cached;
-    // Its object vanished before we could read it (and `fromCache` forgot the row): render it here, without the
-    // lock this time so that this request cannot end up waiting for another replica again.
+    // Its object vanished or was damaged before we could read it (and `fromCache` forgot the row): render it
+    // here, without the lock this time so that this request cannot end up waiting for another replica again.
     const second = this.flights.join(rendition.key, () => this.lockAndRender(original, rendition, false));
     const retry = await second.result;
     if (retry.kind === 'rendered') return { kind: 'rendered', ...answer, image: retry.image, coalesced: second.shared };
     return { kind: 'rendered', ...answer, image: await this.render(original, rendition), coalesced: false };
   }
 
-  private async fromCache(rendition: Rendition, delivery: GetRenditionInput['delivery'], answer: Answer): Promise<GetRenditionOutput | undefined> {
+  /**
+   * The stored rendition `record` names, redirected to or opened, or `undefined` when its object is gone or is
+   * not the size the row recorded (removed or truncated behind our back): then the row is forgotten, and the
+   * caller renders and stores it again, which replaces the damaged object. A redirect hands the bytes over
+   * unseen; only what this service streams itself can be checked.
+   */
+  private async fromCache(
+    record: RenditionRecord,
+    rendition: Rendition,
+    delivery: GetRenditionInput['delivery'],
+    answer: Answer,
+  ): Promise<GetRenditionOutput | undefined> {
     if (delivery === 'redirect') {
       const location = await this.deps.cache.locate(rendition.key);
       if (location !== undefined) return { kind: 'redirect', ...answer, url: location.url, expiresAt: location.expiresAt };
     }
     const object = await this.deps.cache.open(rendition.key);
-    if (object !== undefined) return { kind: 'stream', ...answer, object };
-    // The row outlived its object (removed behind our back): forget it and render again.
-    this.deps.logger.warn('index row without object; rendering again', { key: rendition.key });
+    if (object !== undefined && object.size === record.bytes) return { kind: 'stream', ...answer, object };
+    if (object === undefined) {
+      this.deps.logger.warn('index row without object; rendering again', { key: rendition.key });
+    } else {
+      object.body.destroy?.();
+      this.deps.logger.warn('stored rendition is not the size its index row recorded; rendering again', {
+        key: rendition.key,
+        bytes: object.size,
+        expected: record.bytes,
+      });
+    }
     await this.deps.index.deleteRendition(rendition.key);
     return undefined;
   }
@@ -164,9 +186,10 @@ export class GetRendition {
     const held = withLock ? await this.acquireLock(key) : undefined;
     let image: RenderedImage;
     try {
-      if (held !== undefined && (await this.deps.index.findRendition(key)) !== undefined) {
+      const record = held === undefined ? undefined : await this.deps.index.findRendition(key);
+      if (held !== undefined && record !== undefined) {
         this.unlock(held, key);
-        return { kind: 'stored' };
+        return { kind: 'stored', record };
       }
       image = await this.render(original, rendition);
     } catch (error) {

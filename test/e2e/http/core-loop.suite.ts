@@ -285,6 +285,26 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
       expect(etags[0]).to.not.equal(etags[1]);
     });
 
+    it('a stored rendition truncated behind the service\'s back is not served as a hit: rendered again and replaced (issue 10.8)', async () => {
+      const id = uniqueId('trunc');
+      await uploadOriginal(base, id, await photo(400, 300));
+      const miss = await fetch(`${base}/${id}_200_150.png?proxy=true`);
+      const whole = Buffer.from(await miss.arrayBuffer());
+      await settle(service);
+      const [version, fingerprint] = (miss.headers.get('etag') ?? '').replaceAll('"', '').split('-');
+      const key = `${id}/${version}/${fingerprint}.png`;
+      const cache = service.container.get(TOKENS.RenditionCache);
+      await cache.put(key, whole.subarray(0, Math.floor(whole.length / 2)), 'image/png');
+
+      const damaged = await fetch(`${base}/${id}_200_150.png?proxy=true`);
+      expect([damaged.status, damaged.headers.get('x-cache')]).to.deep.equal([200, 'MISS']);
+      expect(Buffer.from(await damaged.arrayBuffer()).equals(whole)).to.equal(true);
+      await settle(service);
+      const hit = await fetch(`${base}/${id}_200_150.png?proxy=true`);
+      expect([hit.status, hit.headers.get('x-cache')]).to.deep.equal([200, 'HIT']);
+      expect(Buffer.from(await hit.arrayBuffer()).equals(whole), 'the damaged object was replaced').to.equal(true);
+    });
+
     it('serves operations endpoints', async () => {
       expect(await (await fetch(`${base}/healthz`)).json()).to.deep.equal({ status: 'ok' });
       const ready = await fetch(`${base}/readyz`);

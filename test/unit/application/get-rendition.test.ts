@@ -200,6 +200,23 @@ describe('GetRendition', () => {
       expect(await h.index.findRendition(rendered.rendition.key)).to.not.equal(undefined);
     });
 
+    it('a stored rendition truncated behind its back is not streamed: rendered again, and the damaged object replaced', async () => {
+      const { h, id } = await world();
+      const rendered = expectKind(await h.getRendition.execute(input(h, `/${id}_20_15.jpg`)), 'rendered');
+      await h.background.drain();
+      const key = rendered.rendition.key;
+      await h.cache.put(key, rendered.image.bytes.subarray(0, 100), rendered.rendition.contentType); // behind the service's back
+
+      const again = expectKind(await h.getRendition.execute(input(h, `/${id}_20_15.jpg`, { delivery: 'proxy' })), 'rendered');
+      expect(Buffer.from(again.image.bytes).equals(Buffer.from(rendered.image.bytes))).to.equal(true);
+      expect(h.logger.at('warn').map((e) => [e.message, e.fields.bytes, e.fields.expected])).to.deep.equal([
+        ['stored rendition is not the size its index row recorded; rendering again', 100, rendered.image.bytes.length],
+      ]);
+      await h.background.drain();
+      const hit = expectKind(await h.getRendition.execute(input(h, `/${id}_20_15.jpg`, { delivery: 'proxy' })), 'stream');
+      expect(Buffer.from(await readAll(hit.object.body)).equals(Buffer.from(rendered.image.bytes))).to.equal(true);
+    });
+
     it('an index row whose object was removed behind its back is forgotten and the rendition rendered again', async () => {
       const { h, id } = await world();
       const rendered = expectKind(await h.getRendition.execute(input(h, `/${id}_20_15.jpg`)), 'rendered');
