@@ -259,6 +259,32 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
       await again.arrayBuffer();
     });
 
+    it('a DELETE while a render of the image runs: the GET still answers 200 and leaves no rendition behind (issue 10.6)', async () => {
+      const gate = service.container.get(TOKENS.RenderGate);
+      const bytes = await photo(3000, 2000);
+      // The DELETE must land after the render has read its original and before its store: the render holds its slot
+      // for about a second (a large blur), and the DELETE is sent as soon as the slot is taken. If it still came
+      // first, the GET answers 404 and nothing was raced: try again with a fresh id, a few times at most.
+      for (let attempt = 1; attempt <= 4; attempt++) {
+        const id = uniqueId('racerender');
+        await uploadOriginal(base, id, bytes);
+        const pending = fetch(`${base}/${id}_2000_2000.png?blur=40`);
+        for (let polls = 0; gate.active === 0 && polls < 1000; polls++) await new Promise((resolve) => setTimeout(resolve, 2));
+        expect((await fetch(`${base}/${id}`, { method: 'DELETE' })).status).to.equal(204);
+        const answered = await pending;
+        const body = Buffer.from(await answered.arrayBuffer());
+        await settle(service);
+        if (answered.status === 404) continue;
+        expect([answered.status, answered.headers.get('x-cache')]).to.deep.equal([200, 'MISS']);
+        expect(body.length).to.be.greaterThan(0);
+        const [version, fingerprint] = (answered.headers.get('etag') ?? '').replaceAll('"', '').split('-');
+        expect(await service.container.get(TOKENS.RenditionCache).open(`${id}/${version}/${fingerprint}.png`)).to.equal(undefined);
+        expect(await service.container.get(TOKENS.CacheIndex).listRenditions(id as ImageId)).to.deep.equal([]);
+        return;
+      }
+      expect.fail('the DELETE reached the original before the render read it in every attempt: nothing was raced');
+    });
+
     it('?bg=000001 then ?bg=000002 on an opaque original is one rendition (a hit); on a transparent PNG as JPEG, two (issue 10.7)', async () => {
       const opaque = uniqueId('bgopaque');
       await uploadOriginal(base, opaque, await photo(400, 300));
