@@ -5,7 +5,7 @@ import { createGcsClient } from '../../../src/adapters/gcs/gcs-client.js';
 import type { GcsConfig } from '../../../src/adapters/gcs/gcs-config.js';
 import { BucketOriginalStore } from '../../../src/adapters/object-storage/bucket-original-store.js';
 import { BucketRenditionCache, type BucketRenditionCacheConfig } from '../../../src/adapters/object-storage/bucket-rendition-cache.js';
-import { startLoopbackProxy } from '../../support/loopback-proxy.js';
+import { startTcpProxy } from '../../support/tcp-proxy.js';
 
 /**
  * The Cloud Storage server the tests use: firebase-tools' emulator (scripts/test-services/start-all.sh starts
@@ -94,15 +94,15 @@ export async function gcsRun<T>(
   build: (storage: Storage, config: GcsStoreConfig) => T,
   overrides: Partial<GcsStoreConfig> = {},
 ): Promise<GcsRun<T>> {
-  const proxy = await startLoopbackProxy(Number(new URL(server.endpoint).port));
+  const proxy = await startTcpProxy(Number(new URL(server.endpoint).port));
   const prefix = `test-runs/${randomUUID()}`;
-  const config = gcsConfigFor(server, { apiEndpoint: proxy.url, prefix, ...overrides });
+  const config = gcsConfigFor(server, { apiEndpoint: `http://127.0.0.1:${proxy.port}`, prefix, ...overrides });
   return {
     subject: build(createGcsClient(config), config),
     keyPrefix: prefix,
-    simulateOutage: () => proxy.cut(),
+    simulateOutage: () => proxy.stop(),
     cleanup: async () => {
-      await proxy.cut();
+      await proxy.stop();
       await deleteEverythingUnder(server, `${prefix}/`);
     },
   };

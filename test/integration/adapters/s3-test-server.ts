@@ -5,7 +5,7 @@ import { BucketRenditionCache, type BucketRenditionCacheConfig } from '../../../
 import { S3Bucket } from '../../../src/adapters/s3/s3-bucket.js';
 import { createS3Client } from '../../../src/adapters/s3/s3-client.js';
 import type { S3Config } from '../../../src/adapters/s3/s3-config.js';
-import { startLoopbackProxy } from '../../support/loopback-proxy.js';
+import { startTcpProxy } from '../../support/tcp-proxy.js';
 
 /** The S3 server the tests use (scripts/test-services/start-all.sh starts Ceph RGW and prints these variables). */
 export interface S3TestServer {
@@ -89,17 +89,17 @@ export async function s3Run<T>(
   build: (client: S3Client, config: S3StoreConfig) => T,
   overrides: Partial<S3StoreConfig> = {},
 ): Promise<S3Run<T>> {
-  const proxy = await startLoopbackProxy(Number(new URL(server.endpoint).port));
+  const proxy = await startTcpProxy(Number(new URL(server.endpoint).port));
   const prefix = `test-runs/${randomUUID()}`;
-  const config = s3ConfigFor(server, { endpoint: proxy.url, prefix, ...overrides });
+  const config = s3ConfigFor(server, { endpoint: `http://127.0.0.1:${proxy.port}`, prefix, ...overrides });
   const client = createS3Client(config);
   return {
     subject: build(client, config),
     keyPrefix: prefix,
-    simulateOutage: () => proxy.cut(),
+    simulateOutage: () => proxy.stop(),
     cleanup: async () => {
       client.destroy();
-      await proxy.cut();
+      await proxy.stop();
       await deleteEverythingUnder(server, `${prefix}/`);
     },
   };
