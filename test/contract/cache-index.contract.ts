@@ -5,12 +5,11 @@ import type { CacheIndex, RenditionRecord } from '../../src/application/ports/ca
 import type { ImageId } from '../../src/domain/image-id.js';
 import type { ContentVersion, OriginalMetadata } from '../../src/domain/original.js';
 import {
-  longestImageId,
   OriginalMother,
   randomContentVersion,
   RenditionRecordMother,
-  uniqueImageId,
 } from '../support/original-mother.js';
+import { uniqueId, longestId } from '../support/unique-id.js';
 
 export interface CacheIndexSubject {
   readonly subject: CacheIndex;
@@ -58,7 +57,7 @@ export function describeCacheIndexContract(
 
     describe('originals', () => {
       it('finds nothing for an unknown id, as undefined', async () => {
-        expect(await index.findOriginal(uniqueImageId())).to.equal(undefined);
+        expect(await index.findOriginal(uniqueId('img_'))).to.equal(undefined);
       });
 
       it('round-trips every field exactly, the upload time to the millisecond', async () => {
@@ -82,7 +81,7 @@ export function describeCacheIndexContract(
       });
 
       it('lets exactly one of several racing saves without replace win', async () => {
-        const id = uniqueImageId();
+        const id = uniqueId('img_');
         const candidates = Array.from({ length: 5 }, () => OriginalMother.random({ id }));
         const results = await Promise.allSettled(candidates.map((c) => index.saveOriginal(c, { replace: false })));
         const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [candidates[i]] : []));
@@ -128,11 +127,11 @@ export function describeCacheIndexContract(
         expect(await index.findRendition(othersRendition.key)).to.deep.equal(othersRendition);
 
         await index.deleteOriginal(original.id);
-        await index.deleteOriginal(uniqueImageId());
+        await index.deleteOriginal(uniqueId('img_'));
       });
 
       it('handles ids of the maximum length made of _ and - like any other', async () => {
-        const id = longestImageId();
+        const id = longestId('max_');
         expect(id).to.have.length(128);
         const original = OriginalMother.random({ id });
         const rendition = RenditionRecordMother.of(original);
@@ -146,7 +145,7 @@ export function describeCacheIndexContract(
       });
 
       it('treats _ and - literally: an id never matches others as a pattern', async () => {
-        const base = uniqueImageId();
+        const base = uniqueId('img_');
         const underscore = `${base}_x` as ImageId;
         const dash = `${base}-x` as ImageId;
         const a = OriginalMother.random({ id: underscore });
@@ -201,7 +200,7 @@ export function describeCacheIndexContract(
 
         const listed = await index.listRenditions(original.id);
         expect(listed).to.deep.equal([...records].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()));
-        expect(await index.listRenditions(uniqueImageId())).to.deep.equal([]);
+        expect(await index.listRenditions(uniqueId('img_'))).to.deep.equal([]);
       });
 
       it('deletes one key only; deleting it again or an unknown key is fine', async () => {
@@ -299,7 +298,7 @@ const VERSIONS_PER_RUN = 2;
 
 function newModel(): Model {
   return {
-    ids: Array.from({ length: IDS_PER_RUN }, () => uniqueImageId('model')),
+    ids: Array.from({ length: IDS_PER_RUN }, () => uniqueId('model_')),
     versions: Array.from({ length: VERSIONS_PER_RUN }, () => randomContentVersion()),
     originals: new Map(),
     renditions: new Map(),

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { StoreUnavailableError } from '../../src/application/application-error.js';
 import type { OriginalStore } from '../../src/application/ports/original-store.js';
 import type { ImageId } from '../../src/domain/image-id.js';
 import { contentVersionOf, type ContentVersion, type OriginalKey } from '../../src/domain/original.js';
-import { expectSameBytes, fixedVersion, longestId, someBytes, uniqueId } from '../support/storage-fixtures.js';
+import { expectStoreUnavailable } from '../support/rejection.js';
+import { expectSameBytes, fixedVersion, someBytes } from '../support/storage-fixtures.js';
+import { uniqueId, longestId } from '../support/unique-id.js';
 
 export interface OriginalStoreSubject {
   readonly subject: OriginalStore;
@@ -43,16 +44,6 @@ function unsafeKeys(id: ImageId, version: ContentVersion): OriginalKey[] {
     { id, version: '' },
   ];
   return keys as OriginalKey[];
-}
-
-async function expectStoreUnavailable(promise: Promise<unknown>, what: string): Promise<StoreUnavailableError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error, what).to.be.instanceOf(StoreUnavailableError);
-    return error as StoreUnavailableError;
-  }
-  expect.fail(`${what}: expected StoreUnavailableError, but it resolved`);
 }
 
 /**

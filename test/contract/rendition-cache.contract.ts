@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { StoreUnavailableError } from '../../src/application/application-error.js';
 import type { RenditionCache, StoredObject } from '../../src/application/ports/rendition-cache.js';
 import { canonicalExtension, contentTypeOf, OUTPUT_FORMATS, type OutputFormat } from '../../src/domain/image-format.js';
 import type { ImageId } from '../../src/domain/image-id.js';
 import type { ContentVersion } from '../../src/domain/original.js';
 import { renditionPrefix } from '../../src/domain/object-key.js';
-import { expectSameBytes, fixedVersion, longestId, readAll, someBytes, uniqueId } from '../support/storage-fixtures.js';
+import { expectStoreUnavailable } from '../support/rejection.js';
+import { expectSameBytes, fixedVersion, readAll, someBytes } from '../support/storage-fixtures.js';
+import { uniqueId, longestId } from '../support/unique-id.js';
 
 export interface RenditionCacheSubject {
   readonly subject: RenditionCache;
@@ -68,16 +69,6 @@ function unsafeKeys(safe: string): string[] {
 
 function unsafePrefixes(id: string): string[] {
   return ['', '/', '..', '../', `${id}/../`, `${id}/../../`, `/${id}/`, `${id}\\`, `..\\${id}/`, `${id}\0/`, `${id}//`, './'];
-}
-
-async function expectStoreUnavailable(promise: Promise<unknown>, what: string): Promise<StoreUnavailableError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error, what).to.be.instanceOf(StoreUnavailableError);
-    return error as StoreUnavailableError;
-  }
-  expect.fail(`${what}: expected StoreUnavailableError, but it resolved`);
 }
 
 async function expectObject(object: StoredObject | undefined, bytes: Uint8Array, contentType: string, what: string): Promise<void> {

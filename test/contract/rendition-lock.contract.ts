@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { IndexUnavailableError } from '../../src/application/application-error.js';
 import type { HeldRenditionLock, RenditionLock } from '../../src/application/ports/rendition-lock.js';
+import { uniqueId } from '../support/unique-id.js';
 
 export interface RenditionLockSubject {
   readonly subject: RenditionLock;
@@ -21,7 +21,7 @@ export interface RenditionLockSubject {
 }
 
 function uniqueKey(): string {
-  return `contract/${randomUUID()}/rendition.webp`;
+  return `contract/${uniqueId()}/rendition.webp`;
 }
 
 const LONG_WAIT_MS = 10_000;

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { IndexUnavailableError } from '../../src/application/application-error.js';
 import type { TokenStore } from '../../src/application/ports/token-store.js';
 import { Token, TOKEN_BYTES } from '../../src/domain/token.js';
-import { uniqueImageId } from '../support/original-mother.js';
+import { uniqueId } from '../support/unique-id.js';
 
 export interface TokenStoreSubject {
   readonly subject: TokenStore;
@@ -16,7 +16,7 @@ export interface TokenStoreSubject {
 const MINUTE = 60_000;
 
 function issue(now: Date, ttlSeconds = 900): Token {
-  return Token.issue({ imageId: uniqueImageId('tok'), secret: randomBytes(TOKEN_BYTES), now, ttlSeconds }).token;
+  return Token.issue({ imageId: uniqueId('tok_'), secret: randomBytes(TOKEN_BYTES), now, ttlSeconds }).token;
 }
 
 /** A random instant with milliseconds, in the present era, so nothing is accidentally a round second. */

@@ -1,9 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { RenditionRecord } from '../../src/application/ports/cache-index.js';
 import { canonicalExtension, INPUT_FORMATS, OUTPUT_FORMATS, type OutputFormat } from '../../src/domain/image-format.js';
-import { MAX_IMAGE_ID_LENGTH, parseImageId, type ImageId } from '../../src/domain/image-id.js';
 import { contentVersionOf, type ContentVersion, type OriginalMetadata } from '../../src/domain/original.js';
 import { renditionPrefix } from '../../src/domain/object-key.js';
+import { uniqueId } from './unique-id.js';
 
 function pick<T>(values: readonly T[]): T {
   return values[randomInt(values.length)] as T;
@@ -14,20 +14,6 @@ export function randomDate(): Date {
   return new Date(randomInt(978_307_200_000, 3_000_000_000_000));
 }
 
-/**
- * A fresh id that no other test (or earlier run against the same database) uses, so suites can share
- * one database. Contains `_` and `-` on purpose: both are legal in ids and special in SQL `LIKE`.
- */
-export function uniqueImageId(label = 'img'): ImageId {
-  return parseImageId(`${label}_${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
-}
-
-/** A fresh id of exactly the maximum length. */
-export function longestImageId(): ImageId {
-  const unique = uniqueImageId('max');
-  return parseImageId(unique + '_-'.repeat(MAX_IMAGE_ID_LENGTH).slice(0, MAX_IMAGE_ID_LENGTH - unique.length));
-}
-
 export function randomContentVersion(): ContentVersion {
   return contentVersionOf(randomBytes(32));
 }
@@ -35,7 +21,7 @@ export function randomContentVersion(): ContentVersion {
 export const OriginalMother = {
   random(overrides: Partial<OriginalMetadata> = {}): OriginalMetadata {
     return {
-      id: uniqueImageId(),
+      id: uniqueId('img_'),
       version: randomContentVersion(),
       format: pick(INPUT_FORMATS),
       width: randomInt(1, 20_000),
@@ -67,6 +53,6 @@ export const RenditionRecordMother = {
   },
 
   random(overrides: Partial<RenditionRecord> = {}): RenditionRecord {
-    return RenditionRecordMother.of({ id: uniqueImageId(), version: randomContentVersion() }, overrides);
+    return RenditionRecordMother.of({ id: uniqueId('img_'), version: randomContentVersion() }, overrides);
   },
 };

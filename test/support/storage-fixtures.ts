@@ -1,19 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { isImageId, MAX_IMAGE_ID_LENGTH, type ImageId } from '../../src/domain/image-id.js';
 import type { ContentVersion } from '../../src/domain/original.js';
-
-/** A fresh id no other test uses: `prefix` (a run or bucket namespace) plus 32 random hex chars. */
-export function uniqueId(prefix = '', suffix = ''): ImageId {
-  const id = `${prefix}${randomUUID().replaceAll('-', '')}${suffix}`;
-  if (!isImageId(id)) throw new Error(`test id ${id} is not a valid image id; check the prefix`);
-  return id;
-}
-
-/** A fresh id exactly `MAX_IMAGE_ID_LENGTH` characters long, using `_` and `-`. */
-export function longestId(prefix = ''): ImageId {
-  return uniqueId(prefix).padEnd(MAX_IMAGE_ID_LENGTH, '_-') as ImageId;
-}
 
 /** A syntactically valid content version made of one repeated hex digit, for tests that want to pick keys. */
 export function fixedVersion(digit: string): ContentVersion {

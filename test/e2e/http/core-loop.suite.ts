@@ -1,11 +1,12 @@
 import { request as httpRequest } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import sharp from 'sharp';
 import type { ImageId } from '../../../src/domain/image-id.js';
 import { TOKENS } from '../../../src/infrastructure/di/tokens.js';
 import { Gate } from '../../support/gate.js';
+import { expectJsonError } from '../../support/json-error.js';
 import { issueToken, settle, startTestService, tokenFor, upload, uploadOriginal, type TestService } from '../../support/service-harness.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 /** Sends a request with the path exactly as given (fetch would normalise `..` and `%2F` away). */
 export function rawGet(base: string, path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
@@ -26,19 +27,6 @@ export async function photo(width = 1200, height = 800): Promise<Buffer> {
     .composite([{ input: { create: { width: Math.round(width / 2), height: Math.round(height / 2), channels: 3, background: { r: 20, g: 90, b: 220 } } }, top: 0, left: 0 }])
     .jpeg({ quality: 90 })
     .toBuffer();
-}
-
-function uniqueId(label: string): string {
-  return `${label}_${randomUUID().slice(0, 8)}`;
-}
-
-async function expectJsonError(response: Response, status: number, code?: string): Promise<{ code: string; message: string }> {
-  expect(response.status, `status of ${response.url}`).to.equal(status);
-  expect(response.headers.get('content-type')).to.match(/^application\/json/);
-  const body = (await response.json()) as { error: { code: string; message: string } };
-  expect(body.error.message).to.be.a('string').and.not.equal('');
-  if (code) expect(body.error.code).to.equal(code);
-  return body.error;
 }
 
 /**
@@ -85,7 +73,7 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
     after(async () => service?.close());
 
     it('walks through token → upload → GET a size → GET it again (hit) → 304', async () => {
-      const id = uniqueId('walk');
+      const id = uniqueId('walk_');
       const tokenResponse = await issueToken(base, id);
       expect(tokenResponse.status).to.equal(200);
       const issued = (await tokenResponse.json()) as { token: string; id: string; expiresAt: string };
@@ -119,7 +107,7 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
     });
 
     it('answers HEAD like GET without a body', async () => {
-      const id = uniqueId('head');
+      const id = uniqueId('head_');
       await uploadOriginal(base, id, await photo(400, 400));
       const head = await rawGet(base, `/${id}_100_0.png`, 'HEAD');
       expect(head.status).to.equal(200);
@@ -132,7 +120,7 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
     });
 
     it('renders every fit and format at the exact size the scaling maths gives', async () => {
-      const id = uniqueId('fits');
+      const id = uniqueId('fits_');
       await uploadOriginal(base, id, await photo(1200, 800));
       const cases: Array<[string, number, number]> = [
         [`/${id}_300_300.jpg`, 300, 200],
@@ -157,7 +145,7 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
     });
 
     it('redirects an oversized box to the largest allowed box with the same aspect ratio', async () => {
-      const id = uniqueId('big');
+      const id = uniqueId('big_');
       const response = await fetch(`${base}/${id}_8000_6000.jpg?fit=crop`, { redirect: 'manual' });
       expect(response.status).to.equal(303);
       expect(response.headers.get('location')).to.equal(`/${id}_4096_3072.jpg?fit=crop`);
@@ -165,7 +153,7 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
     });
 
     it('answers bad requests with a 4xx JSON error naming the part, never a 5xx', async () => {
-      const id = uniqueId('bad');
+      const id = uniqueId('bad_');
       await uploadOriginal(base, id, await photo(200, 200));
       expect((await expectJsonError(await fetch(`${base}/${id}_10_10.bmp`), 400, 'INVALID_REQUEST')).message).to.match(/jpg.*png.*webp/);
       expect((await expectJsonError(await fetch(`${base}/${id}_10_10.jpg?fit=stretch`), 400)).message).to.match(/fit/);
@@ -190,12 +178,12 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
     });
 
     it('enforces the token rules of SPEC §5', async () => {
-      const id = uniqueId('tok');
+      const id = uniqueId('tok_');
       const bytes = await photo(100, 100);
       await expectJsonError(await upload(base, id, bytes, undefined), 403, 'TOKEN_REJECTED');
       await expectJsonError(await upload(base, id, bytes, 'not-a-token'), 403, 'TOKEN_REJECTED');
       const token = await tokenFor(base, id);
-      await expectJsonError(await upload(base, uniqueId('other'), bytes, token), 403, 'TOKEN_REJECTED');
+      await expectJsonError(await upload(base, uniqueId('other_'), bytes, token), 403, 'TOKEN_REJECTED');
       // A failed upload leaves the token usable.
       await expectJsonError(await upload(base, id, Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), token), 415, 'UNSUPPORTED_IMAGE');
       const noImage = new FormData();
@@ -211,7 +199,7 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
     });
 
     it('refuses an upload over uploads.maxBytes with 413', async () => {
-      const id = uniqueId('huge');
+      const id = uniqueId('huge_');
       const token = await tokenFor(base, id);
       const big = Buffer.alloc(service.config.uploads.maxBytes + 1024 * 1024, 7);
       const response = await upload(base, id, big, token).catch((error: unknown) => error as Error);
@@ -221,7 +209,7 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
     });
 
     it('deletes an original with its renditions and index rows', async () => {
-      const id = uniqueId('del');
+      const id = uniqueId('del_');
       await uploadOriginal(base, id, await photo(300, 300));
       expect((await fetch(`${base}/${id}_50_50.jpg`)).status).to.equal(200);
       await settle(service);
@@ -232,7 +220,7 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
     });
 
     it('a DELETE while a render of the image waits for its slot: the GET answers 404 and leaves no rendition behind (issue 10.6)', async () => {
-      const id = uniqueId('racedel');
+      const id = uniqueId('racedel_');
       const bytes = await photo(400, 300);
       await uploadOriginal(base, id, bytes);
       // Every render slot taken, as by other renders: the GET waits for a slot, and reads its original only then.

@@ -1,19 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import pg from 'pg';
+import { expectUnavailable } from '../../support/json-error.js';
 import { settle, startTestService, tokenFor, upload, uploadOriginal, type TestService } from '../../support/service-harness.js';
 import { TEST_DATABASE_URL_VARIABLE } from '../../support/sql-databases.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
+import { uniqueId } from '../../support/unique-id.js';
 import { photo } from './core-loop.suite.js';
-
-async function expectUnavailable(response: Response, code: string): Promise<void> {
-  expect(response.status, `${response.url}`).to.equal(503);
-  expect(response.headers.get('content-type')).to.match(/^application\/json/);
-  expect(response.headers.get('retry-after')).to.match(/^\d+$/);
-  const body = (await response.json()) as { error: { code: string; message: string } };
-  expect(body.error.code).to.equal(code);
-  expect(body.error.message).to.be.a('string').and.not.equal('');
-}
 
 async function readiness(base: string): Promise<{ status: number; body: { checks: Record<string, { ok: boolean }> } }> {
   const response = await fetch(`${base}/readyz`);
@@ -69,7 +62,7 @@ describe('faults: the PostgreSQL index goes away and comes back', function () {
   });
 
   it('answers 503 JSON and fails /readyz while it is gone, then recovers by itself', async () => {
-    const id = `fault_${randomBytes(4).toString('hex')}`;
+    const id = uniqueId('fault_');
     await uploadOriginal(base, id, await photo(800, 600));
     const cached = await fetch(`${base}/${id}_200_200.jpg`);
     expect(cached.headers.get('x-cache')).to.equal('MISS');

@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import sharp from 'sharp';
+import { expectUnavailable } from '../../support/json-error.js';
 import { settle, startTestService, tokenFor, upload, uploadOriginal, type TestService } from '../../support/service-harness.js';
 import { photo } from './core-loop.suite.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 /*
  * Issue 5 item 4 for the object stores, on the real filesystem drivers. Tests run as root here, so
@@ -21,14 +22,6 @@ function breakFolder(folder: string): () => void {
     rmSync(folder);
     renameSync(away, folder);
   };
-}
-
-async function expectUnavailable(response: Response, code: string): Promise<void> {
-  expect(response.status, response.url).to.equal(503);
-  expect(response.headers.get('content-type')).to.match(/^application\/json/);
-  expect(response.headers.get('retry-after')).to.match(/^\d+$/);
-  const body = (await response.json()) as { error: { code: string; message: string } };
-  expect(body.error.code).to.equal(code);
 }
 
 async function readiness(base: string): Promise<{ status: number; checks: Record<string, { ok: boolean }> }> {
@@ -59,12 +52,8 @@ describe('faults: an object store becomes unreachable and comes back', function 
   });
   after(async () => service?.close());
 
-  function uniqueId(label: string): string {
-    return `${label}_${randomBytes(4).toString('hex')}`;
-  }
-
   it('originals down: cached renditions still stream, misses and uploads get 503, /readyz fails; then it recovers', async () => {
-    const id = uniqueId('orig');
+    const id = uniqueId('orig_');
     await uploadOriginal(base, id, await photo(800, 600));
     expect((await image(await fetch(`${base}/${id}_200_200.jpg`))).cache).to.equal('MISS');
     await settle(service);
@@ -74,7 +63,7 @@ describe('faults: an object store becomes unreachable and comes back', function 
     // A hit needs the index and the rendition cache only.
     expect(await image(await fetch(`${base}/${id}_200_200.jpg`))).to.deep.equal({ cache: 'HIT', width: 200, height: 150 });
     await expectUnavailable(await fetch(`${base}/${id}_300_300.webp`), 'STORE_UNAVAILABLE');
-    const newId = uniqueId('new');
+    const newId = uniqueId('new_');
     const newToken = await tokenFor(base, newId);
     await expectUnavailable(await upload(base, newId, await photo(120, 90), newToken), 'STORE_UNAVAILABLE');
     const down = await readiness(base);
@@ -93,7 +82,7 @@ describe('faults: an object store becomes unreachable and comes back', function 
   });
 
   it('rendition cache down: clients still get their images, nothing is indexed, /readyz fails; writes resume afterwards', async () => {
-    const id = uniqueId('cache');
+    const id = uniqueId('cache_');
     await uploadOriginal(base, id, await photo(800, 600));
     expect((await image(await fetch(`${base}/${id}_200_200.jpg`))).cache).to.equal('MISS');
     await settle(service);

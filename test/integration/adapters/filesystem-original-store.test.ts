@@ -7,8 +7,9 @@ import { BucketOriginalStore } from '../../../src/adapters/object-storage/bucket
 import type { ImageId } from '../../../src/domain/image-id.js';
 import { contentVersionOf, type OriginalKey } from '../../../src/domain/original.js';
 import { describeOriginalStoreContract } from '../../contract/original-store.contract.js';
-import { expectSameBytes, fixedVersion, someBytes, uniqueId } from '../../support/storage-fixtures.js';
+import { expectSameBytes, fixedVersion, someBytes } from '../../support/storage-fixtures.js';
 import { listTree, makeTempDir } from '../../support/storage-temp-dir.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 describeOriginalStoreContract('BucketOriginalStore over ObjectFolder (filesystem)', async () => {
   const dir = await makeTempDir('originals');

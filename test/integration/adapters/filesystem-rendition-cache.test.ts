@@ -8,8 +8,9 @@ import { StoreUnavailableError } from '../../../src/application/application-erro
 import { ObjectFolder } from '../../../src/adapters/filesystem/object-folder.js';
 import { BucketRenditionCache } from '../../../src/adapters/object-storage/bucket-rendition-cache.js';
 import { describeRenditionCacheContract } from '../../contract/rendition-cache.contract.js';
-import { expectSameBytes, readAll, someBytes, uniqueId } from '../../support/storage-fixtures.js';
+import { expectSameBytes, readAll, someBytes } from '../../support/storage-fixtures.js';
 import { listTree, makeTempDir } from '../../support/storage-temp-dir.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 for (const publicBaseUrl of [undefined, 'https://cdn.example.test/renditions/']) {
   describeRenditionCacheContract(

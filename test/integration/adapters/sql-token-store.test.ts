@@ -4,7 +4,6 @@ import { SqlTokenStore } from '../../../src/adapters/sql/sql-token-store.js';
 import { IndexUnavailableError } from '../../../src/application/application-error.js';
 import { Token, TOKEN_BYTES } from '../../../src/domain/token.js';
 import { describeTokenStoreContract } from '../../contract/token-store.contract.js';
-import { uniqueImageId } from '../../support/original-mother.js';
 import {
   SILENT_KNEX_LOG,
   sqlSubjectFactory,
@@ -13,6 +12,7 @@ import {
   useSqliteDatabase,
   withKnex,
 } from '../../support/sql-databases.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 describe('SqlTokenStore on SQLite', () => {
   const database = useSqliteDatabase();
@@ -29,7 +29,7 @@ describe('SqlTokenStore with an unreachable PostgreSQL', () => {
     await withKnex({ driver: 'postgres', url: UNREACHABLE_POSTGRES_URL }, async (knex) => {
       const store = new SqlTokenStore(knex);
       const now = new Date();
-      const { token } = Token.issue({ imageId: uniqueImageId(), secret: randomBytes(TOKEN_BYTES), now, ttlSeconds: 60 });
+      const { token } = Token.issue({ imageId: uniqueId('img_'), secret: randomBytes(TOKEN_BYTES), now, ttlSeconds: 60 });
       const error = await store.claim(token.hash, now).then(
         () => expect.fail('expected a failure'),
         (e: unknown) => e,

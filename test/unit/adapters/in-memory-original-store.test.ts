@@ -4,7 +4,8 @@ import { InMemoryOriginalStore } from '../../../src/adapters/in-memory/in-memory
 import { originalObjectKey } from '../../../src/domain/object-key.js';
 import { contentVersionOf } from '../../../src/domain/original.js';
 import { describeOriginalStoreContract } from '../../contract/original-store.contract.js';
-import { someBytes, uniqueId } from '../../support/storage-fixtures.js';
+import { someBytes } from '../../support/storage-fixtures.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 describeOriginalStoreContract('InMemoryOriginalStore', async () => {
   const subject = new InMemoryOriginalStore();

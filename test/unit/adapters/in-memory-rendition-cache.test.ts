@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { StoreUnavailableError } from '../../../src/application/application-error.js';
 import { InMemoryRenditionCache } from '../../../src/adapters/in-memory/in-memory-rendition-cache.js';
 import { describeRenditionCacheContract } from '../../contract/rendition-cache.contract.js';
-import { readAll, someBytes, uniqueId } from '../../support/storage-fixtures.js';
+import { readAll, someBytes } from '../../support/storage-fixtures.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 describeRenditionCacheContract(
   'InMemoryRenditionCache without a public base URL',

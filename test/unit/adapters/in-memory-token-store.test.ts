@@ -4,7 +4,7 @@ import { InMemoryTokenStore } from '../../../src/adapters/in-memory/in-memory-to
 import { IndexUnavailableError } from '../../../src/application/application-error.js';
 import { Token, TOKEN_BYTES } from '../../../src/domain/token.js';
 import { describeTokenStoreContract } from '../../contract/token-store.contract.js';
-import { uniqueImageId } from '../../support/original-mother.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 describeTokenStoreContract('InMemoryTokenStore', async () => {
   const subject = new InMemoryTokenStore();
@@ -19,7 +19,7 @@ describe('InMemoryTokenStore (fake-only behaviour)', () => {
   it('keeps its tokens through a simulated outage and serves them again after recover()', async () => {
     const store = new InMemoryTokenStore();
     const now = new Date();
-    const { token } = Token.issue({ imageId: uniqueImageId(), secret: randomBytes(TOKEN_BYTES), now, ttlSeconds: 60 });
+    const { token } = Token.issue({ imageId: uniqueId('img_'), secret: randomBytes(TOKEN_BYTES), now, ttlSeconds: 60 });
     await store.save(token);
     const cause = new Error('connection reset');
     store.fail(cause);

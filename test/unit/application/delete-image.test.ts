@@ -5,7 +5,7 @@ import { originalObjectKey } from '../../../src/domain/object-key.js';
 import { createApplicationHarness, type ApplicationHarness } from '../../support/application-harness.js';
 import { gradientJpeg, quadrantPng } from '../../support/image-fixtures.js';
 import { expectRejection } from '../../support/rejection.js';
-import { uniqueId } from '../../support/storage-fixtures.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 describe('DeleteImage', () => {
   let jpeg: Buffer;

@@ -7,7 +7,7 @@ import type { ImageId } from '../../../src/domain/image-id.js';
 import { createApplicationHarness, RENDER_SETTINGS, type ApplicationHarness } from '../../support/application-harness.js';
 import { settle } from '../../support/gate.js';
 import { gradientJpeg } from '../../support/image-fixtures.js';
-import { uniqueId } from '../../support/storage-fixtures.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 /*
  * Two GetRendition instances over the same index and stores stand for two replicas; the lock they share is the

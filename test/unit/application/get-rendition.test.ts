@@ -9,7 +9,8 @@ import { createApplicationHarness, type ApplicationHarness, type HarnessOptions 
 import { settle } from '../../support/gate.js';
 import { alphaPng, gradientJpeg, quadrantPng } from '../../support/image-fixtures.js';
 import { expectRejection } from '../../support/rejection.js';
-import { readAll, uniqueId } from '../../support/storage-fixtures.js';
+import { readAll } from '../../support/storage-fixtures.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 const PUBLIC_BASE_URL = 'https://cdn.example.test/renditions/';
 

@@ -4,7 +4,7 @@ import { Token } from '../../../src/domain/token.js';
 import { createApplicationHarness } from '../../support/application-harness.js';
 import { solidJpeg } from '../../support/image-fixtures.js';
 import { expectRejection } from '../../support/rejection.js';
-import { uniqueId } from '../../support/storage-fixtures.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 describe('IssueToken', () => {
   it('issues a token for the id that expires after the configured time and is stored by hash only', async () => {

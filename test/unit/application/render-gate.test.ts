@@ -7,7 +7,7 @@ import { createApplicationHarness, RENDER_SETTINGS } from '../../support/applica
 import { Gate, settle } from '../../support/gate.js';
 import { gradientJpeg } from '../../support/image-fixtures.js';
 import { expectRejection } from '../../support/rejection.js';
-import { uniqueId } from '../../support/storage-fixtures.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 /** Long enough never to fire in a test that does not wait for it. */
 const NO_TIMEOUT = 60_000;

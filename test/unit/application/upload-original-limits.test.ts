@@ -7,7 +7,7 @@ import { Token } from '../../../src/domain/token.js';
 import { createApplicationHarness, RENDER_SETTINGS } from '../../support/application-harness.js';
 import { animatedGif, gradientJpeg, solidJpeg } from '../../support/image-fixtures.js';
 import { expectRejection } from '../../support/rejection.js';
-import { uniqueId } from '../../support/storage-fixtures.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 /** Long enough never to fire in a test that does not wait for it. */
 const NO_TIMEOUT = 60_000;

@@ -13,7 +13,7 @@ import { Token } from '../../../src/domain/token.js';
 import { createApplicationHarness, type ApplicationHarness } from '../../support/application-harness.js';
 import { gradientJpeg, quadrantPng, solidJpeg } from '../../support/image-fixtures.js';
 import { expectRejection } from '../../support/rejection.js';
-import { uniqueId } from '../../support/storage-fixtures.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 async function rejectedToken(promise: Promise<unknown>): Promise<TokenRejectedError['reason']> {
   return (await expectRejection(promise, TokenRejectedError)).reason;

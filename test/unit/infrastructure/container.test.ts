@@ -13,7 +13,8 @@ import { createLogger } from '../../../src/infrastructure/logging/create-logger.
 import { gradientJpeg } from '../../support/image-fixtures.js';
 import { rejectionOf } from '../../support/rejection.js';
 import { TEST_DATABASE_URL_VARIABLE, withKnex } from '../../support/sql-databases.js';
-import { readAll, uniqueId } from '../../support/storage-fixtures.js';
+import { readAll } from '../../support/storage-fixtures.js';
+import { uniqueId } from '../../support/unique-id.js';
 
 type TokenName = keyof typeof TOKENS;
 const ALL_TOKENS = Object.keys(TOKENS) as TokenName[];
