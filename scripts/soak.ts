@@ -18,7 +18,6 @@
  * p99 ratio is reported against its target but does not set the exit code: on a shared machine it is too
  * noisy to gate on.
  */
-import { spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { cpuSeconds, peakResidentBytes, resetPeakResident } from '../bench/lib/child-server.js';
+import { startChildService, type ChildService } from '../test/support/child-service.js';
 import { HOSTILE_TIMEOUT_MS, loadAmmunition, runHostileMix, type HostileTarget } from './soak-hostile.js';
 import { spread, Tally } from './soak-tally.js';
 import { errorText, issueToken, NO_ANSWER, TokenRefused } from './soak-wire.js';
@@ -89,57 +89,20 @@ async function sourceImages(): Promise<Buffer[]> {
   ]);
 }
 
-interface Child {
-  readonly url: string;
-  readonly pid: number;
-  /** Resolves with the exit code (or the signal's name) once the process has exited. */
-  readonly exited: Promise<number | string>;
-  stop(): Promise<number | string>;
-}
+type Child = Pick<ChildService, 'url' | 'pid' | 'exited' | 'stop'>;
 
-async function startService(dataDir: string): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/infrastructure/main.ts')], {
-    cwd: REPO_ROOT,
+function startService(dataDir: string): Promise<Child> {
+  return startChildService({
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      HOST: '127.0.0.1',
-      PORT: '0',
       DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
       // The delivery default for a local folder without a public URL is streaming; keep it explicit.
       DELIVERY_MODE: 'proxy',
       UV_THREADPOOL_SIZE: String(os.availableParallelism() + 4),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // Thousands of access-log lines nobody reads; the service's own stderr goes straight to ours.
+    keepLogs: false,
+    stderr: 'inherit',
   });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        try {
-          const entry = JSON.parse(line) as { message?: string; url?: string };
-          if (entry.message === 'listening' && entry.url) resolve(entry.url);
-        } catch {
-          process.stderr.write(`${line}\n`);
-        }
-      }
-    });
-    void exited.then((how) => reject(new Error(`the service exited (${how}) before listening`)));
-  });
-  return {
-    url,
-    pid: child.pid!,
-    exited,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { startChildService } from '../../test/support/child-service.js';
 
 export interface ChildServer {
   readonly name: string;
@@ -84,25 +84,18 @@ export async function startReference(name: string, args: readonly string[], env:
   return wrap(name, child, `http://127.0.0.1:${port}`);
 }
 
-/** Starts the production build of the service and waits for `/healthz`. */
+/** Starts the production build of the service (the launcher the tests and the soak use) and waits for `/healthz`. */
 export async function startService(name: string, entry: string, env: Record<string, string>): Promise<ChildServer> {
+  // A fixed port: at LOG_LEVEL=warn the service does not log the "listening" line with its URL.
   const port = await freePort();
-  const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const service = await startChildService({
+    entry,
+    env: { PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    inheritEnv: true,
+    stderr: 'inherit',
+    startTimeoutMs: 10_000,
+  }).catch((error: unknown) => {
+    throw new Error(`${name} did not become healthy`, { cause: error });
   });
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  const base = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (exited) throw new Error(`${name} exited during start-up`);
-    try {
-      if ((await fetch(`${base}/healthz`)).status === 200) return wrap(name, child, base);
-    } catch {
-      // not listening yet
-    }
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${name} did not become healthy`);
+  return wrap(name, service.process, service.url);
 }

@@ -8,9 +8,18 @@ const MAIN = path.join(REPO_ROOT, 'src/infrastructure/main.ts');
 export interface ChildServiceOptions {
   /**
    * Environment variables for the service (config keys as in load-config.ts). `HOST=127.0.0.1`, `PORT=0`
-   * (a free port, read back from the "listening" log line) and `LOG_LEVEL=info` are set unless given.
+   * (a free port, read back from the "listening" log line) and `LOG_LEVEL=info` are set unless given; with
+   * a fixed `PORT` the URL is known without that line (for a quieter `LOG_LEVEL`).
    */
   readonly env: Readonly<Record<string, string>>;
+  /** The entry module: `src/infrastructure/main.ts` under tsx by default; a built `main.js` runs under plain node. */
+  readonly entry?: string;
+  /** Pass this process's environment on (a benchmark's `UV_THREADPOOL_SIZE`, `MALLOC_ARENA_MAX`); by default only PATH and HOME. */
+  readonly inheritEnv?: boolean;
+  /** Keep every JSON log line in `logs` (the default); a long soak run, which reads none, turns it off. */
+  readonly keepLogs?: boolean;
+  /** `pipe` (the default) collects stderr for `stderr()`; `inherit` passes it to this process's stderr. */
+  readonly stderr?: 'pipe' | 'inherit';
   /** How long to wait for `/healthz`; start-up runs migrations, so allow for a cold tsx compile. */
   readonly startTimeoutMs?: number;
 }
@@ -38,47 +47,47 @@ export interface SpawnedService extends Omit<ChildService, 'url'> {
 }
 
 /**
- * Spawns the real service (`src/infrastructure/main.ts` under tsx) as a child process of its own and
- * returns at once: for a test that expects the start to fail, or that waits for something else than
- * readiness. Node runs main.ts directly (`--import tsx`) rather than through `npx tsx`, whose wrapper
- * process would take the signal instead of the service.
+ * Spawns the real service as a child process of its own and returns at once: for a test that expects the
+ * start to fail, or that waits for something else than readiness. Tests, the soak script and the
+ * benchmarks all start the service through here. Node runs main.ts directly (`--import tsx`) rather than
+ * through `npx tsx`, whose wrapper process would take the signal instead of the service.
  */
 export function spawnService(options: ChildServiceOptions): SpawnedService {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const entry = options.entry ?? MAIN;
+  const env = { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...options.env };
+  const child = spawn(process.execPath, entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry], {
     cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...(options.inheritEnv ? process.env : { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }), ...env },
+    stdio: ['ignore', 'pipe', options.stderr ?? 'pipe'],
   });
-  if (child.pid === undefined) throw new Error('the service process did not start');
-  const pid = child.pid;
+  if (child.pid === undefined || child.stdout === null) throw new Error('the service process did not start');
+  const { pid, stdout } = child;
 
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
+  const notJson = (line: string): void => {
+    if (options.stderr === 'inherit') process.stderr.write(`${line}\n`);
+    else stderr += `(stdout, not JSON) ${line}\n`;
+  };
   let partial = '';
   let resolveUrl: (url: string) => void = () => {};
   const listening = new Promise<string>((resolve) => (resolveUrl = resolve));
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+  if (Number(env.PORT) > 0) resolveUrl(`http://${env.HOST}:${env.PORT}`);
+  stdout.setEncoding('utf8').on('data', (chunk: string) => {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
       if (line.trim() === '') continue;
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
-        logs.push(entry);
+        if (options.keepLogs !== false) logs.push(entry);
         if (entry.message === 'listening' && typeof entry.url === 'string') resolveUrl(entry.url);
       } catch {
-        stderr += `(stdout, not JSON) ${line}\n`;
+        notJson(line);
       }
     }
   });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)));
   const stopNow = async (signal: NodeJS.Signals): Promise<number | string> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
