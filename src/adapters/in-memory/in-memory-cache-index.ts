@@ -2,6 +2,7 @@ import { IndexUnavailableError, OriginalExistsError } from '../../application/ap
 import type { CacheIndex, RenditionRecord } from '../../application/ports/cache-index.js';
 import type { ImageId } from '../../domain/image-id.js';
 import type { ContentVersion, OriginalMetadata } from '../../domain/original.js';
+import { SimulatedOutage } from './simulated-outage.js';
 
 // Dates are mutable: copying on the way in and out keeps callers from editing stored rows behind our back.
 function copyOriginal(original: OriginalMetadata): OriginalMetadata {
@@ -19,24 +20,12 @@ function copyRendition(record: RenditionRecord): RenditionRecord {
  * To test how callers cope with a database outage, call {@link InMemoryCacheIndex.fail}: every method
  * then throws `IndexUnavailableError` (with the given cause) until {@link InMemoryCacheIndex.recover}.
  */
-export class InMemoryCacheIndex implements CacheIndex {
+export class InMemoryCacheIndex extends SimulatedOutage implements CacheIndex {
   private readonly originals = new Map<string, OriginalMetadata>();
   private readonly renditions = new Map<string, RenditionRecord>();
-  private outage: { cause: unknown } | undefined;
 
-  /** Simulates an outage: from now on every call throws `IndexUnavailableError` with `cause`. */
-  fail(cause: unknown = new Error('simulated cache index outage')): void {
-    this.outage = { cause };
-  }
-
-  /** Ends a simulated outage; the stored rows are as they were before it. */
-  recover(): void {
-    this.outage = undefined;
-  }
-
-  /** Whether an outage is being simulated. */
-  get failing(): boolean {
-    return this.outage !== undefined;
+  constructor() {
+    super('cache index', IndexUnavailableError);
   }
 
   async findOriginal(id: ImageId): Promise<OriginalMetadata | undefined> {
@@ -96,11 +85,6 @@ export class InMemoryCacheIndex implements CacheIndex {
     this.throwIfFailing();
   }
 
-  private throwIfFailing(): void {
-    if (this.outage !== undefined) {
-      throw new IndexUnavailableError('cache index unavailable (simulated outage)', { cause: this.outage.cause });
-    }
-  }
 }
 
 function compareText(a: string, b: string): number {

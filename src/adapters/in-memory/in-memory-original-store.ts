@@ -3,6 +3,7 @@ import type { OriginalStore } from '../../application/ports/original-store.js';
 import { originalObjectKey } from '../../domain/object-key.js';
 import type { OriginalKey } from '../../domain/original.js';
 import { originalKeyOf } from '../object-storage/object-names.js';
+import { SimulatedOutage } from './simulated-outage.js';
 
 /**
  * An `OriginalStore` held in memory: a verified fake (it passes the same contract suite as the filesystem and
@@ -13,7 +14,7 @@ import { originalKeyOf } from '../object-storage/object-names.js';
  * outage, call {@link InMemoryOriginalStore.fail}: every method then throws `StoreUnavailableError` (with the
  * given cause) until {@link InMemoryOriginalStore.recover}.
  */
-export class InMemoryOriginalStore implements OriginalStore {
+export class InMemoryOriginalStore extends SimulatedOutage implements OriginalStore {
   /** Successful `put` calls so far. */
   puts = 0;
   /** Successful `get` calls so far (including those that found nothing). */
@@ -21,21 +22,9 @@ export class InMemoryOriginalStore implements OriginalStore {
   /** Successful `delete` calls so far (including those that found nothing to delete). */
   deletes = 0;
   private readonly objects = new Map<string, { readonly bytes: Uint8Array; readonly contentType: string }>();
-  private outage: { cause: unknown } | undefined;
 
-  /** Simulates an outage: from now on every call throws `StoreUnavailableError` with `cause`. */
-  fail(cause: unknown = new Error('simulated original store outage')): void {
-    this.outage = { cause };
-  }
-
-  /** Ends a simulated outage; the stored objects are as they were before it. */
-  recover(): void {
-    this.outage = undefined;
-  }
-
-  /** Whether an outage is being simulated. */
-  get failing(): boolean {
-    return this.outage !== undefined;
+  constructor() {
+    super('original store', StoreUnavailableError);
   }
 
   /** The object keys (`{id}/{version}`) stored now, sorted. */
@@ -74,11 +63,5 @@ export class InMemoryOriginalStore implements OriginalStore {
   private objectKeyOf(key: OriginalKey): string {
     this.throwIfFailing();
     return originalKeyOf(key);
-  }
-
-  private throwIfFailing(): void {
-    if (this.outage !== undefined) {
-      throw new StoreUnavailableError('original store unavailable (simulated)', { cause: this.outage.cause });
-    }
   }
 }

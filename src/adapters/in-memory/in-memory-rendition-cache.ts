@@ -3,6 +3,7 @@ import { StoreUnavailableError } from '../../application/application-error.js';
 import { assertObjectKey } from '../../application/object-key.js';
 import type { RenditionCache, RenditionLocation, StoredObject } from '../../application/ports/rendition-cache.js';
 import { publicUrlOf } from '../object-storage/object-names.js';
+import { SimulatedOutage } from './simulated-outage.js';
 
 /**
  * A `RenditionCache` held in memory: a verified fake (it passes the same contract suite as the filesystem and
@@ -16,7 +17,7 @@ import { publicUrlOf } from '../object-storage/object-names.js';
  * what is stored. To test how callers cope with an outage, call {@link InMemoryRenditionCache.fail}: every
  * method then throws `StoreUnavailableError` (with the given cause) until {@link InMemoryRenditionCache.recover}.
  */
-export class InMemoryRenditionCache implements RenditionCache {
+export class InMemoryRenditionCache extends SimulatedOutage implements RenditionCache {
   /** Successful `put` calls so far. */
   puts = 0;
   /** Successful `open` calls so far, hits and misses. */
@@ -24,26 +25,11 @@ export class InMemoryRenditionCache implements RenditionCache {
   /** Successful `purge` calls so far. */
   purges = 0;
   private readonly objects = new Map<string, { readonly bytes: Uint8Array; readonly contentType: string }>();
-  private outage: { cause: unknown } | undefined;
   private readonly publicBaseUrl: string | undefined;
 
   constructor(publicBaseUrl?: string) {
+    super('rendition cache', StoreUnavailableError);
     this.publicBaseUrl = publicBaseUrl === '' ? undefined : publicBaseUrl;
-  }
-
-  /** Simulates an outage: from now on every call throws `StoreUnavailableError` with `cause`. */
-  fail(cause: unknown = new Error('simulated rendition cache outage')): void {
-    this.outage = { cause };
-  }
-
-  /** Ends a simulated outage; the stored objects are as they were before it. */
-  recover(): void {
-    this.outage = undefined;
-  }
-
-  /** Whether an outage is being simulated. */
-  get failing(): boolean {
-    return this.outage !== undefined;
   }
 
   /** The keys stored now, sorted. */
@@ -92,11 +78,5 @@ export class InMemoryRenditionCache implements RenditionCache {
   private checkKey(key: string): void {
     this.throwIfFailing();
     assertObjectKey(key, 'key');
-  }
-
-  private throwIfFailing(): void {
-    if (this.outage !== undefined) {
-      throw new StoreUnavailableError('rendition cache unavailable (simulated)', { cause: this.outage.cause });
-    }
   }
 }

@@ -1,6 +1,7 @@
 import { IndexUnavailableError } from '../../application/application-error.js';
 import type { TokenStore } from '../../application/ports/token-store.js';
 import { Token, type TokenHash } from '../../domain/token.js';
+import { SimulatedOutage } from './simulated-outage.js';
 
 /**
  * A `TokenStore` held in memory: a verified fake (it passes the same contract suite as the SQL adapter)
@@ -10,23 +11,11 @@ import { Token, type TokenHash } from '../../domain/token.js';
  * To test how callers cope with a database outage, call {@link InMemoryTokenStore.fail}: every method
  * then throws `IndexUnavailableError` (with the given cause) until {@link InMemoryTokenStore.recover}.
  */
-export class InMemoryTokenStore implements TokenStore {
+export class InMemoryTokenStore extends SimulatedOutage implements TokenStore {
   private readonly tokens = new Map<string, Token>();
-  private outage: { cause: unknown } | undefined;
 
-  /** Simulates an outage: from now on every call throws `IndexUnavailableError` with `cause`. */
-  fail(cause: unknown = new Error('simulated token store outage')): void {
-    this.outage = { cause };
-  }
-
-  /** Ends a simulated outage; the stored tokens are as they were before it. */
-  recover(): void {
-    this.outage = undefined;
-  }
-
-  /** Whether an outage is being simulated. */
-  get failing(): boolean {
-    return this.outage !== undefined;
+  constructor() {
+    super('token store', IndexUnavailableError);
   }
 
   async save(token: Token): Promise<void> {
@@ -68,11 +57,5 @@ export class InMemoryTokenStore implements TokenStore {
       }
     }
     return purged;
-  }
-
-  private throwIfFailing(): void {
-    if (this.outage !== undefined) {
-      throw new IndexUnavailableError('token store unavailable (simulated outage)', { cause: this.outage.cause });
-    }
   }
 }
