@@ -50,7 +50,7 @@ describe('operator docs', () => {
     const unknown: string[] = [];
     for (const doc of DOCS) {
       for (const span of codeSpans(read(doc))) {
-        if (!/^[a-z]+(\.[a-zA-Z]+)+$/.test(span) || !sections.has(span.split('.')[0]) || /\.(sqlite|json|ts|js|md|ya?ml)$/.test(span)) continue;
+        if (!/^[a-z]+(\.[a-zA-Z]+)+$/.test(span) || !sections.has(span.split('.')[0]) || /\.(sqlite|json|ts|js|html|md|ya?ml)$/.test(span)) continue;
         if (!keys.has(span)) unknown.push(`${doc}: ${span}`);
       }
     }
