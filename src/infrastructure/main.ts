@@ -49,9 +49,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const { config, files } = loaded;
+  const { config, files, warnings } = loaded;
   const logger = createLogger({ level: config.log.level, serviceName: name, serviceVersion: version });
   logger.info({ configFiles: files }, files.length > 0 ? `configuration from ${files.join(', ')} and the environment` : 'configuration from the environment only (no config file found)');
+  for (const warning of warnings) logger.warn(warning);
   warnIfThreadPoolTooSmall(config.render.concurrency, logger);
   // In development the loopback-only default is what one wants; in production it is worth a word.
   const exposure = isProduction() ? guardExposureWarning({ allowFrom: config.tokens.allowFrom, secret: config.tokens.secret }) : undefined;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Config } from './config-schema.js';
-import { knownKeysAt, validateConfig } from './validate-config.js';
+import { knownKeysAt, nearestName, validateConfig } from './validate-config.js';
 
 type EnvKind = 'string' | 'number' | 'boolean' | 'list';
 
@@ -179,6 +179,8 @@ export interface LoadedConfig {
   readonly config: Config;
   /** The config files that existed and were read, in the order they were applied (for the start-up log). */
   readonly files: readonly string[];
+  /** Set variables that are not read but look like a misspelt one (`TOKEN_ALLOW_FROM`), for the start-up log. */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -207,7 +209,22 @@ export function loadConfigWithSources(options: LoadConfigOptions = {}): LoadedCo
   dropOtherDriversVariables(tree, sources);
 
   const config = validateConfig(tree, (key) => describeSource(key, sources), problems);
-  return { config, files };
+  return { config, files, warnings: misspeltVariables(env) };
+}
+
+/**
+ * The environment is shared with everything else on the host, so a variable we do not read cannot be an
+ * error; one a letter or two away from one we do (and not a short, common name) is worth a warning.
+ */
+function misspeltVariables(env: Readonly<Record<string, string | undefined>>): string[] {
+  const known = [...ENVIRONMENT_VARIABLES.map(([name]) => name), 'CONFIG_DIR', 'NODE_ENV'];
+  return Object.keys(env)
+    .filter((name) => name.length >= 6 && /^[A-Z][A-Z0-9_]*$/.test(name) && !known.includes(name))
+    .flatMap((name) => {
+      // No prefix matches here: HOSTNAME, set in every container, is not a misspelt HOST.
+      const near = nearestName(name, known, 2, false);
+      return near === undefined ? [] : [`environment variable ${name} is not read; did you mean ${near}?`];
+    });
 }
 
 /**

@@ -94,17 +94,24 @@ function objectShape(schema: AnySchema): Record<string, AnySchema> | undefined {
 /** `; did you mean "port"?` for a near miss, otherwise the list of keys that would be accepted. */
 function suggestion(key: string, known: readonly string[]): string {
   if (known.length === 0) return '';
-  const lower = key.toLowerCase();
-  const ranked = known.map((candidate) => {
+  const near = nearestName(key, known, Math.max(2, Math.floor(key.length / 3)));
+  return near === undefined ? `; expected one of ${known.map((k) => `"${k}"`).join(', ')}` : `; did you mean "${near}"?`;
+}
+
+/**
+ * The name in `known` closest to `name` if it is at most `maxDistance` edits away (case-insensitive);
+ * with `prefixes`, a name that starts the other (`ttl`, `ttlSeconds`) counts as one edit.
+ */
+export function nearestName(name: string, known: readonly string[], maxDistance: number, prefixes = true): string | undefined {
+  const lower = name.toLowerCase();
+  let best: { readonly candidate: string; readonly distance: number } | undefined;
+  for (const candidate of known) {
     const other = candidate.toLowerCase();
     // `ttl` for `ttlSeconds`: a unit left off is as near a miss as a typo.
-    const distance = other.startsWith(lower) || lower.startsWith(other) ? 1 : editDistance(lower, other);
-    return { candidate, distance };
-  });
-  ranked.sort((a, b) => a.distance - b.distance);
-  const best = ranked[0];
-  if (best !== undefined && best.distance <= Math.max(2, Math.floor(key.length / 3))) return `; did you mean "${best.candidate}"?`;
-  return `; expected one of ${known.map((k) => `"${k}"`).join(', ')}`;
+    const distance = prefixes && (other.startsWith(lower) || lower.startsWith(other)) ? 1 : editDistance(lower, other);
+    if (best === undefined || distance < best.distance) best = { candidate, distance };
+  }
+  return best !== undefined && best.distance <= maxDistance ? best.candidate : undefined;
 }
 
 function editDistance(a: string, b: string): number {

@@ -253,6 +253,16 @@ describe('loadConfig', () => {
   });
 
   describe('loadConfigWithSources', () => {
+    it('warns about a set variable one or two letters from one it reads, and about no other', () => {
+      const env = { TOKEN_ALLOW_FROM: '10.0.0.0/8', DATA_DIRS: '/srv', HOSTNAME: 'web-1', KUBERNETES_PORT: 'tcp://10.0.0.1:443', HOME: '/root', PATH: '/bin', PORT: '8080' };
+      const loaded = loadConfigWithSources({ configDir: dir, env });
+      expect(loaded.warnings).to.deep.equal([
+        'environment variable TOKEN_ALLOW_FROM is not read; did you mean TOKENS_ALLOW_FROM?',
+        'environment variable DATA_DIRS is not read; did you mean DATA_DIR?',
+      ]);
+      expect(loaded.config.tokens.allowFrom).to.deep.equal(['127.0.0.0/8', '::1/128']);
+    });
+
     it('lists the files that were read, in order, and only those', () => {
       expect(loadConfigWithSources({ configDir: dir, env: { NODE_ENV: 'production' } }).files).to.deep.equal([]);
       writeJson('default.json', {});
