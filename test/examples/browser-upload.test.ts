@@ -252,7 +252,9 @@ async function checkScreenshot(page: Page): Promise<void> {
   if (process.env.UPDATE_SCREENSHOTS === '1') writeFileSync(file, fresh);
   expect(existsSync(file), `${SCREENSHOT} is missing: run this test with UPDATE_SCREENSHOTS=1`).to.equal(true);
   const changed = await changedShare(readFileSync(file), fresh);
-  expect(changed, `${SCREENSHOT} no longer shows the page: run this test with UPDATE_SCREENSHOTS=1`).to.be.lessThan(0.003);
+  // 2 %: a changed layout or block of text shows, while a newer Chromium or font package that moves glyph
+  // edges does not fail CI on a fresh machine (one word of the heading is 0.6 %, and is let through).
+  expect(changed, `${SCREENSHOT} no longer shows the page: run this test with UPDATE_SCREENSHOTS=1`).to.be.lessThan(0.02);
 }
 
 /**
