@@ -27,6 +27,13 @@ export async function runStartupTasks(container: Container, logger?: Pino): Prom
   }
 }
 
+/** `0.0.0.0:1337 (every IPv4 interface)`: what an operator needs to judge the exposure at a glance. */
+function describeBinding(address: string, port: number): string {
+  const host = address.includes(':') ? `[${address}]` : address;
+  const scope = address === '0.0.0.0' ? ' (every IPv4 interface)' : address === '::' ? ' (every interface)' : '';
+  return `${host}:${port}${scope}`;
+}
+
 /**
  * Builds the container, runs start-up tasks (migrations), and listens. Used by `main.ts` and by the
  * end-to-end tests, so both run exactly the same wiring.
@@ -43,7 +50,11 @@ export async function startService(config: Config, logger: Pino): Promise<Runnin
     onError: (error) => logger.error({ err: error }, 'the HTTP server failed to accept a connection; still listening'),
   });
   const tokenPurge = container.get(TOKENS.PurgeExpiredTokens).schedule();
-  logger.info({ url: http.url, originals: config.originals.driver, renditions: config.renditions.driver, index: config.index.driver }, 'listening');
+  // The bound address, not the loopback URL: an operator must see when every interface is listened on.
+  logger.info(
+    { 'server.address': http.address, 'server.port': http.port, url: http.url, originals: config.originals.driver, renditions: config.renditions.driver, index: config.index.driver },
+    `listening on ${describeBinding(http.address, http.port)}`,
+  );
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>

@@ -81,7 +81,7 @@ export function spawnService(options: ChildServiceOptions): SpawnedService {
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
         if (options.keepLogs !== false) logs.push(entry);
-        if (entry.message === 'listening' && typeof entry.url === 'string') resolveUrl(entry.url);
+        if (typeof entry.message === 'string' && entry.message.startsWith('listening on ') && typeof entry.url === 'string') resolveUrl(entry.url);
       } catch {
         notJson(line);
       }

@@ -38,7 +38,10 @@ export interface StopOptions {
 
 export interface HttpServer {
   readonly server: Server;
-  /** `http://host:port` actually bound. */
+  /** The address and port actually bound (`0.0.0.0` or `::` for every interface), for the start-up log. */
+  readonly address: string;
+  readonly port: number;
+  /** A URL that reaches the server from this host: loopback when it listens on every interface. */
   readonly url: string;
   /** Graceful stop: no new connections; answered requests close theirs; idle keep-alive ones are closed. */
   stop(options: StopOptions): Promise<void>;
@@ -137,5 +140,5 @@ export async function listenHttp(app: RequestListener, settings: HttpServerSetti
       ]);
       server.closeAllConnections();
     })());
-  return { server, url, stop };
+  return { server, address: address.address, port: address.port, url, stop };
 }

@@ -70,4 +70,21 @@ describe('logging over HTTP (ECS JSON lines)', function () {
     expect(text).to.not.contain('token-value-xyz');
     expect(text).to.contain('[redacted]');
   });
+
+  it('names the address it really bound in the start-up line, every interface included', async () => {
+    // Port 0 and only loopback traffic: binding every interface here exposes nothing for long.
+    const everywhere = await startTestService({ server: { host: '0.0.0.0', port: 0 } });
+    try {
+      const line = everywhere.logs.find((entry) => String(entry.message).startsWith('listening on '));
+      const port = Number(new URL(everywhere.url).port);
+      expect(line?.['server.address']).to.equal('0.0.0.0');
+      expect(line?.['server.port']).to.equal(port);
+      expect(line?.message).to.equal(`listening on 0.0.0.0:${port} (every IPv4 interface)`);
+      expect((await fetch(`${everywhere.url}/healthz`)).status).to.equal(200);
+    } finally {
+      await everywhere.close();
+    }
+    const loopback = service.logs.find((entry) => String(entry.message).startsWith('listening on '));
+    expect(loopback?.message).to.equal(`listening on 127.0.0.1:${new URL(service.url).port}`);
+  });
 });
