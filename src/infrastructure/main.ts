@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { guardExposureWarning } from '../adapters/http/caller-guard.js';
-import { ConfigError, isProduction, loadConfigWithSources, type LoadedConfig } from './config/load-config.js';
+import { applyDotEnv, ConfigError, isProduction, loadConfigWithSources, type LoadedConfig } from './config/load-config.js';
 import { createLogger } from './logging/create-logger.js';
 import { startService } from './service.js';
 
@@ -39,6 +39,9 @@ function warnIfThreadPoolTooSmall(renderConcurrency: number, logger: ReturnType<
 }
 
 async function main(): Promise<void> {
+  // Before anything reads process.env; the file sits in the working directory, beside ./config.
+  const dotEnvFile = path.resolve('.env');
+  const fromDotEnv = applyDotEnv(dotEnvFile, process.env);
   let loaded: LoadedConfig;
   try {
     loaded = loadConfigWithSources();
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
   const { config, files, warnings } = loaded;
   const logger = createLogger({ level: config.log.level, serviceName: name, serviceVersion: version });
   logger.info({ configFiles: files }, files.length > 0 ? `configuration from ${files.join(', ')} and the environment` : 'configuration from the environment only (no config file found)');
+  if (fromDotEnv.length > 0) logger.info({ envFile: dotEnvFile, variables: fromDotEnv }, `${fromDotEnv.length} environment variables from ${dotEnvFile}`);
   for (const warning of warnings) logger.warn(warning);
   warnIfThreadPoolTooSmall(config.render.concurrency, logger);
   // In development the loopback-only default is what one wants; in production it is worth a word.

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { type Config } from './config-schema.js';
 import { knownKeysAt, nearestName, validateConfig } from './validate-config.js';
 
@@ -261,4 +262,21 @@ function describeSource(key: string, sources: ReadonlyMap<string, string>): stri
 /** `loadConfigWithSources` without the list of files. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   return loadConfigWithSources(options).config;
+}
+
+/**
+ * Adds the variables of a `.env` file (`process.loadEnvFile`'s syntax) to `env`, as Node's
+ * `--env-file` would, without a dependency: a variable already set wins, so the platform's environment
+ * overrides a file left in the working directory. No file, no change. Returns the names it added, for
+ * the start-up log.
+ */
+export function applyDotEnv(file: string, env: Record<string, string | undefined>): string[] {
+  if (!existsSync(file)) return [];
+  const added: string[] = [];
+  for (const [name, value] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
+    if (name in env) continue;
+    env[name] = value;
+    added.push(name);
+  }
+  return added;
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { ConfigError, loadConfig, loadConfigWithSources } from '../../../src/infrastructure/config/load-config.js';
+import { applyDotEnv, ConfigError, loadConfig, loadConfigWithSources } from '../../../src/infrastructure/config/load-config.js';
 import { validateConfig } from '../../../src/infrastructure/config/validate-config.js';
 
 function configError(action: () => unknown): ConfigError {
@@ -285,5 +285,24 @@ describe('loadConfig', () => {
     }).to.throw(TypeError);
     expect(() => (config.server.trustedProxies as string[]).push('x')).to.throw(TypeError);
     expect(config.server.port).to.equal(1337);
+  });
+
+  describe('applyDotEnv', () => {
+    it('adds the variables of the file that are not set, leaving the ones already set as they are', () => {
+      const file = path.join(dir, '.env');
+      writeFileSync(file, '# a comment\nPORT=8080\nLOG_LEVEL=debug\nTOKEN_SECRET="with spaces and #"\nHOST=\n');
+      const env: Record<string, string | undefined> = { PORT: '9000', HOST: '127.0.0.1' };
+      expect(applyDotEnv(file, env)).to.deep.equal(['LOG_LEVEL', 'TOKEN_SECRET']);
+      expect(env).to.deep.equal({ PORT: '9000', HOST: '127.0.0.1', LOG_LEVEL: 'debug', TOKEN_SECRET: 'with spaces and #' });
+      // What the file added is then read like any other variable.
+      expect(loadConfig({ configDir: dir, env }).server.port).to.equal(9000);
+      expect(loadConfig({ configDir: dir, env }).log.level).to.equal('debug');
+    });
+
+    it('changes nothing when there is no file', () => {
+      const env: Record<string, string | undefined> = { PORT: '9000' };
+      expect(applyDotEnv(path.join(dir, '.env'), env)).to.deep.equal([]);
+      expect(env).to.deep.equal({ PORT: '9000' });
+    });
   });
 });
