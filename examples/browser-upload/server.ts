@@ -1,7 +1,7 @@
 // A web page's own back end, in plain Node: it serves one page and hands out upload slots (an id and a
 // one-time token it asks the image service for, server to server). The browser then uploads straight to
 // the image service, on another origin, which must list this page's origin in CORS_ALLOWED_ORIGINS.
-// Run: node --import tsx examples/browser-upload/server.ts http://127.0.0.1:1337 3000
+// Run: node --conditions=lir-source --import tsx examples/browser-upload/server.ts http://127.0.0.1:1337 3000
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';

@@ -1,4 +1,5 @@
 // Image URLs for a web page: pure functions, the same code the service parses URLs with, safe in a browser bundle.
+// Run: node --conditions=lir-source --import tsx examples/client/responsive-image.ts
 import { imageUrl, sizes, srcSet, type ImageUrlOptions } from 'live-image-resize/client';
 
 const context = { baseUrl: 'https://img.example.com' };

@@ -1,5 +1,5 @@
 // An app that already has its own express server serves images under /images.
-// Run: node --import tsx examples/embed/mount-router.ts ./data-example 3000
+// Run: node --conditions=lir-source --import tsx examples/embed/mount-router.ts ./data-example 3000
 import express from 'express';
 import { createImageService, isImageId } from 'live-image-resize';
 import { imageUrl } from 'live-image-resize/client';

@@ -1,6 +1,6 @@
 // The application layer on adapters of your own: here originals come from your own storage
 // (a Map standing in for it), the rest is in memory, and nothing listens on a port.
-// Run: node --import tsx examples/embed/own-adapters.ts
+// Run: node --conditions=lir-source --import tsx examples/embed/own-adapters.ts
 import sharp from 'sharp';
 import {
   createApplication,

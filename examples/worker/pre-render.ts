@@ -1,6 +1,6 @@
 // A worker that pre-renders renditions without HTTP, on the same storage and index as the service,
 // so that the first visitor already gets a cache hit.
-// Run: node --import tsx examples/worker/pre-render.ts ./data photo-1 photo-2
+// Run: node --conditions=lir-source --import tsx examples/worker/pre-render.ts ./data photo-1 photo-2
 import { createImageService, imageRequestOf, OriginalNotFoundError } from 'live-image-resize';
 
 const [dataDir = './data', ...ids] = process.argv.slice(2);

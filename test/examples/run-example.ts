@@ -1,10 +1,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../support/service-harness.js';
 
 /**
- * Runs an example as its readers would, `node --import tsx examples/…`, plus the `lir-source` condition
- * so that `import … from 'live-image-resize'` resolves to the sources instead of an unbuilt `dist/`.
+ * Runs an example as its readers would: with the node options of its own `// Run:` line. Test
+ * fixtures, which have none, run with `--conditions=lir-source --import tsx`.
  */
 export interface RunningExample {
   readonly child: ChildProcessWithoutNullStreams;
@@ -18,8 +19,25 @@ export interface RunningExample {
   readonly exited: Promise<{ code: number | null; stderr: string }>;
 }
 
+/**
+ * The node options of `file`'s `// Run: node <options> <file> …` line. One that imports the package
+ * must name the `lir-source` condition: a fresh clone has no `dist/` for `live-image-resize` to resolve
+ * to, while a working copy that has built one would hide the mistake.
+ */
+export function runLineOptions(file: string): string[] {
+  const source = readFileSync(path.join(REPO_ROOT, file), 'utf8');
+  const match = /^\/\/ Run: node((?: -\S+(?: tsx)?)*) (\S+)/m.exec(source);
+  if (match === null || match[2] !== file) throw new Error(`${file} has no "// Run: node … ${file}" line`);
+  const options = (match[1] ?? '').trim().split(/\s+/).filter((option) => option !== '');
+  if (/from 'live-image-resize[/']|resolve\('live-image-resize/.test(source) && !options.includes('--conditions=lir-source')) {
+    throw new Error(`${file}: its Run line needs --conditions=lir-source, or the import fails on a fresh clone (no dist/)`);
+  }
+  return options;
+}
+
 export function runExample(file: string, args: readonly string[] = []): RunningExample {
-  const child = spawn(process.execPath, ['--conditions=lir-source', '--import', 'tsx', path.join(REPO_ROOT, file), ...args], {
+  const options = file.startsWith('examples/') ? runLineOptions(file) : ['--conditions=lir-source', '--import', 'tsx'];
+  const child = spawn(process.execPath, [...options, path.join(REPO_ROOT, file), ...args], {
     cwd: REPO_ROOT,
     stdio: 'pipe',
   });
