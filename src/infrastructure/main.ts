@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const fromDotEnv = applyDotEnv(dotEnvFile, process.env);
   let loaded: LoadedConfig;
   try {
-    loaded = loadConfigWithSources();
+    loaded = loadConfigWithSources({ dotEnv: { file: dotEnvFile, variables: fromDotEnv } });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -174,6 +174,8 @@ export interface LoadConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Applied last, for tests and embedding. */
   readonly overrides?: Tree;
+  /** The variables `applyDotEnv` added to `env` from `file`, so a problem with one names the file. */
+  readonly dotEnv?: { readonly file: string; readonly variables: readonly string[] };
 }
 
 export interface LoadedConfig {
@@ -205,7 +207,9 @@ export function loadConfigWithSources(options: LoadConfigOptions = {}): LoadedCo
     tree = merge(tree, layer, () => file, sources);
   }
   const { tree: fromEnv, variables } = readEnvironment(env, problems);
-  tree = merge(tree, fromEnv, (key) => `env ${variables.get(key) ?? '?'}`, sources);
+  const fromFile = new Set(options.dotEnv?.variables ?? []);
+  const describeVariable = (name: string): string => `env ${name}${fromFile.has(name) ? ` from ${options.dotEnv?.file}` : ''}`;
+  tree = merge(tree, fromEnv, (key) => describeVariable(variables.get(key) ?? '?'), sources);
   if (options.overrides) tree = merge(tree, options.overrides, () => 'overrides', sources);
   dropOtherDriversVariables(tree, sources);
 

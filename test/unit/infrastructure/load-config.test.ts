@@ -253,6 +253,13 @@ describe('loadConfig', () => {
   });
 
   describe('loadConfigWithSources', () => {
+    it('names the .env file behind a bad variable it added', () => {
+      const file = path.join(dir, '.env');
+      const error = configError(() => loadConfigWithSources({ configDir: dir, env: { PORT: '70000' }, dotEnv: { file, variables: ['PORT'] } }));
+      expect(error.problems).to.have.length(1);
+      expect(error.problems[0]?.startsWith(`server.port (env PORT from ${file}): `), error.problems[0]).to.equal(true);
+    });
+
     it('warns about a set variable one or two letters from one it reads, and about no other', () => {
       const env = { TOKEN_ALLOW_FROM: '10.0.0.0/8', DATA_DIRS: '/srv', HOSTNAME: 'web-1', KUBERNETES_PORT: 'tcp://10.0.0.1:443', HOME: '/root', PATH: '/bin', PORT: '8080' };
       const loaded = loadConfigWithSources({ configDir: dir, env });
