@@ -1,6 +1,7 @@
 import { InvalidRequestError, type RequestPart } from './domain-error.js';
 import { canonicalExtension, formatFromExtension, isLossy, OUTPUT_FORMATS, SUPPORTED_EXTENSIONS, type OutputFormat } from './image-format.js';
 import { IMAGE_ID_RULE, isImageId, MAX_IMAGE_ID_LENGTH, type ImageId } from './image-id.js';
+import { allowedBoxFor, formatBox } from './allowed-sizes.js';
 import { MAX_DIMENSION_DIGITS, type Limits } from './limits.js';
 import { clampBox, exceedsLimits, FITS, scaleBox, type Box, type Fit } from './scaling.js';
 
@@ -58,7 +59,8 @@ export interface ImageRequestFields {
 
 export type ImageRequestParse =
   | { readonly kind: 'valid'; readonly request: ImageRequest }
-  | { readonly kind: 'oversized'; readonly request: ImageRequest; readonly clamped: ImageRequest; readonly reason: string }
+  /** A box beyond the limits or off `limits.allowedSizes`: answered by a redirect to `target`, `reason` saying why. */
+  | { readonly kind: 'redirect'; readonly request: ImageRequest; readonly target: ImageRequest; readonly reason: string }
   | { readonly kind: 'invalid'; readonly error: InvalidRequestError };
 
 // The scale group takes any decimal so that `_2.625x` is refused as a bad scale, not as a bad id.
@@ -179,6 +181,22 @@ function blurFrom(text: string): Blur | undefined {
 }
 
 /**
+ * Where a box must be redirected (SPEC §2 oversized boxes, §8 allowed sizes), in one step: an oversized
+ * box is clamped first, and the clamped box then checked against the allowed sizes.
+ */
+export function redirectOf(box: Box, limits: Limits): { readonly box: Box; readonly reason: string } | undefined {
+  const clamped = clampBox(box, limits);
+  const allowed = allowedBoxFor(clamped, limits);
+  const requested = formatBox(box);
+  if (allowed !== undefined) {
+    const which = allowed.containsRequested ? 'the smallest allowed size that contains it' : 'the largest allowed size';
+    return { box: allowed.box, reason: `requested ${requested} is not an allowed size; redirected to ${formatBox(allowed.box)}, ${which}` };
+  }
+  if (!exceedsLimits(box, limits)) return undefined;
+  return { box: clamped, reason: `requested ${requested} exceeds the limit of ${limits.maxWidth}x${limits.maxHeight}; redirected to ${formatBox(clamped)}` };
+}
+
+/**
  * What a client asked for in `/{id}_{w}_{h}[_{s}x].{fmt}[?options]` (SPEC §2), normalised so that
  * equivalent URLs build equal requests: `jpeg`→`jpg`, `_1x` dropped, `_0_0` = the original's size,
  * gravity kept only for crop, a fit with a `0` side is clip, quality kept only where it can matter.
@@ -221,11 +239,10 @@ export class ImageRequest implements ImageRequestFields {
   static parse(path: string, query: string, limits: Limits): ImageRequestParse {
     try {
       const request = ImageRequest.parseStrict(path, query, limits);
-      const box = request.box();
-      if (!exceedsLimits(box, limits)) return { kind: 'valid', request };
-      const clamped = clampBox(box, limits);
-      const reason = `requested ${box.width}x${box.height} exceeds the limit of ${limits.maxWidth}x${limits.maxHeight}; redirected to ${clamped.width}x${clamped.height}`;
-      return { kind: 'oversized', request, clamped: request.with({ width: clamped.width, height: clamped.height, scale: 1 }), reason };
+      const redirect = redirectOf(request.box(), limits);
+      if (redirect === undefined) return { kind: 'valid', request };
+      const { box, reason } = redirect;
+      return { kind: 'redirect', request, target: request.with({ width: box.width, height: box.height, scale: 1 }), reason };
     } catch (error) {
       if (error instanceof InvalidRequestError) return { kind: 'invalid', error };
       throw error;

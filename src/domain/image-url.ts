@@ -1,9 +1,10 @@
 import { InvalidRequestError } from './domain-error.js';
 import type { OutputFormat } from './image-format.js';
 import type { ImageId } from './image-id.js';
-import { colourFrom, formatFrom, ImageRequest, WHITE, type Blur, type Gravity, type Rgba } from './image-request.js';
+import { colourFrom, formatFrom, ImageRequest, redirectOf, WHITE, type Blur, type Gravity, type Rgba } from './image-request.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
-import { exceedsLimits, type Fit } from './scaling.js';
+import type { Fit } from './scaling.js';
+import { signUrl, type UrlSigner } from './url-signature.js';
 
 // The client entry point (`live-image-resize/client`): pure functions, no I/O, safe in a browser.
 export { InvalidRequestError } from './domain-error.js';
@@ -11,6 +12,7 @@ export { OUTPUT_FORMATS, type OutputFormat } from './image-format.js';
 export { GRAVITIES, type Gravity, type Rgba } from './image-request.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { FITS, type Fit } from './scaling.js';
+export type { UrlSigner } from './url-signature.js';
 
 /** What to render, as in SPEC §2; everything is optional and defaults as the service does. */
 export interface ImageUrlOptions {
@@ -40,8 +42,13 @@ export interface ImageUrlOptions {
 export interface UrlContext {
   /** Prefix for every URL, e.g. `https://img.example.com` or `/images`; default none (a root-relative path). */
   readonly baseUrl?: string;
-  /** The deployment's `limits.*`; default the service's defaults. */
+  /** The deployment's `limits.*` (with `allowedSizes`, `srcSet` offers only allowed boxes); default the service's defaults. */
   readonly limits?: Limits;
+  /**
+   * Signs every URL for a service with `signing.keys` (SPEC §8). Server side only: pass
+   * `createUrlSigner(key)` from the package's main entry, which refuses to run in a browser.
+   */
+  readonly signer?: UrlSigner;
 }
 
 function fail(part: ConstructorParameters<typeof InvalidRequestError>[0], message: string): never {
@@ -84,7 +91,9 @@ export function imageRequestOf(id: string, options: ImageUrlOptions = {}, limits
   );
 }
 
-function withBase(url: string, context: UrlContext): string {
+/** The signature covers the URL as the service sees it, from its leading `/`: the base is added after. */
+function finalUrl(request: ImageRequest, context: UrlContext): string {
+  const url = context.signer === undefined ? request.toUrl() : signUrl(request.toUrl(), context.signer);
   const base = context.baseUrl ?? '';
   return `${base.endsWith('/') ? base.slice(0, -1) : base}${url}`;
 }
@@ -96,7 +105,7 @@ function withBase(url: string, context: UrlContext): string {
  * A box beyond the limits is still a valid URL: the service redirects it to the largest allowed box.
  */
 export function imageUrl(id: string, options: ImageUrlOptions = {}, context: UrlContext = {}): string {
-  return withBase(imageRequestOf(id, options, context.limits).toUrl(), context);
+  return finalUrl(imageRequestOf(id, options, context.limits), context);
 }
 
 export type SrcSetOptions = Omit<ImageUrlOptions, 'scale'> &
@@ -119,9 +128,10 @@ export type SrcSetOptions = Omit<ImageUrlOptions, 'scale'> &
  * A `srcset` attribute value. Widths ladder: `srcSet('cat', { widths: [320, 640], format: 'webp' })`
  * → `/cat_320_0.webp 320w, /cat_640_0.webp 640w`. Density ladder:
  * `srcSet('cat', { width: 300, height: 200 })` → `/cat_300_200.jpg 1x, /cat_300_200_2x.jpg 2x, /cat_300_200_3x.jpg 3x`.
- * Candidates the service would not render at their stated size (a box beyond the limits, which it
- * would redirect to a smaller one, or a density above `limits.maxScale`) are left out, so every
- * descriptor is true; duplicates are dropped.
+ * Candidates the service would not render at their stated size (a box beyond the limits or off
+ * `limits.allowedSizes`, which it would redirect elsewhere, or a density above `limits.maxScale`) are
+ * left out, so every descriptor is true and a page asks only for boxes the service renders;
+ * duplicates are dropped.
  */
 export function srcSet(id: string, options: SrcSetOptions, context: UrlContext = {}): string {
   const limits = context.limits ?? DEFAULT_LIMITS;
@@ -135,9 +145,9 @@ export function srcSet(id: string, options: SrcSetOptions, context: UrlContext =
       if (seen.has(width)) continue;
       const height = aspectRatio === undefined ? 0 : Math.max(1, Math.round(width / aspectRatio));
       const request = imageRequestOf(id, { ...rest, width, height }, limits);
-      if (exceedsLimits(request.box(), limits)) continue;
+      if (redirectOf(request.box(), limits) !== undefined) continue;
       seen.add(width);
-      candidates.push(`${withBase(request.toUrl(), context)} ${width}w`);
+      candidates.push(`${finalUrl(request, context)} ${width}w`);
     }
   } else {
     const { densities = [1, 2, 3], ...rest } = options;
@@ -145,9 +155,9 @@ export function srcSet(id: string, options: SrcSetOptions, context: UrlContext =
     for (const density of [...densities].sort((a, b) => a - b)) {
       if (seen.has(density) || density > limits.maxScale) continue;
       const request = imageRequestOf(id, { ...rest, scale: density }, limits);
-      if (exceedsLimits(request.box(), limits)) continue;
+      if (redirectOf(request.box(), limits) !== undefined) continue;
       seen.add(density);
-      candidates.push(`${withBase(request.toUrl(), context)} ${density}x`);
+      candidates.push(`${finalUrl(request, context)} ${density}x`);
     }
   }
   return candidates.join(', ');

@@ -14,6 +14,11 @@ export interface Limits {
   readonly maxInputPixels: number;
   /** Frames an animated original (GIF, WebP) may declare. */
   readonly maxFrames: number;
+  /**
+   * `limits.allowedSizes` (SPEC §8): the only boxes (after DPR scaling) rendered; any other box is
+   * redirected to one of these. Absent or empty: every box within the limits is rendered.
+   */
+  readonly allowedSizes?: ReadonlyArray<{ readonly width: number; readonly height: number }>;
 }
 
 /**

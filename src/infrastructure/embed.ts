@@ -61,6 +61,8 @@ export { imageRequestOf, imageUrl, sizes, srcSet, type ImageUrlOptions, type Src
 export type { ImageInfo, OriginalKey, OriginalMetadata } from '../domain/original.js';
 export type { Rendition, RenditionSpec } from '../domain/rendition.js';
 export { DEFAULT_LIMITS, type Limits } from '../domain/limits.js';
+export type { UrlSigner } from '../domain/url-signature.js';
+export { createUrlSigner } from '../adapters/http/url-signing-keys.js';
 /** In-memory adapters (verified fakes: they pass the same contract suites as the real drivers), for tests and throwaway data. */
 export { InMemoryCacheIndex } from '../adapters/in-memory/in-memory-cache-index.js';
 export { InMemoryOriginalStore } from '../adapters/in-memory/in-memory-original-store.js';

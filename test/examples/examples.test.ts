@@ -89,4 +89,20 @@ describe('examples/ (run as their readers would run them)', function () {
       { again: 'stream' },
     ]);
   });
+
+  it('client/signed-urls.ts: prints URLs a service with the same key and allowed sizes answers with 200', async () => {
+    const example = runExample('examples/client/signed-urls.ts');
+    const { code, stderr } = await example.exited;
+    expect(code, stderr).to.equal(0);
+    const [single = '', ladder = ''] = example.stdout().trim().split('\n');
+    const urls = [single, ...ladder.split(', ').map((candidate) => candidate.split(' ')[0] ?? '')].map((url) => url.replace('https://img.example.com', ''));
+    expect(ladder).to.match(/ 320w, .* 640w$/);
+    const service = await startTestService({ signing: { keys: ['a-signing-key-of-16+'] }, limits: { allowedSizes: ['320x0', '640x0'] } });
+    try {
+      await uploadOriginal(service.url, 'holiday-01', await photo(800, 600));
+      for (const url of urls) expect((await fetch(`${service.url}${url}`, { redirect: 'manual' })).status, url).to.equal(200);
+    } finally {
+      await service.close();
+    }
+  });
 });

@@ -30,6 +30,9 @@ const ERROR_TABLE: Readonly<Record<string, ErrorMapping>> = {
   UNAUTHORIZED: { status: 401, level: 'warn' },
   FORBIDDEN: { status: 403, level: 'warn' },
   TOKEN_REJECTED: { status: 403, level: 'warn' },
+  // Signed URLs (SPEC §8); info, not warn: scanners and stale links would otherwise flood the log.
+  SIGNATURE_MISSING: { status: 403, level: 'info' },
+  SIGNATURE_MISMATCH: { status: 403, level: 'info' },
   NOT_FOUND: { status: 404, level: 'info' },
   NO_ROUTE: { status: 404, level: 'info' },
   ORIGINAL_EXISTS: { status: 409, level: 'info' },

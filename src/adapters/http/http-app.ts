@@ -18,6 +18,7 @@ import { requestMetrics, type ResponseObserver } from './request-metrics.js';
 import { tokenRoute } from './token-route.js';
 import { trustProxy } from './trust-proxy.js';
 import { uploadRoute } from './upload-route.js';
+import { UrlSigningKeys } from './url-signing-keys.js';
 
 export interface HttpSettings {
   readonly limits: Limits;
@@ -25,6 +26,8 @@ export interface HttpSettings {
   readonly allowIndexing: boolean;
   readonly uploads: { readonly maxBytes: number };
   readonly tokens: { readonly allowFrom: readonly string[]; readonly secret: string | undefined };
+  /** `signing.keys` (SPEC §8); empty: image URLs need no signature. */
+  readonly signing: { readonly keys: readonly string[] };
   /** `cors.allowedOrigins` (SPEC §7). */
   readonly cors: { readonly allowedOrigins: readonly string[] };
   readonly delivery: {
@@ -46,6 +49,8 @@ export interface HttpDependencies {
   readonly metrics?: { readonly contentType: string; render(): Promise<string> };
   /** Called once per answered image request with its cache outcome (for metrics). */
   readonly onImageResponse?: (outcome: CacheOutcome, status: number) => void;
+  /** Called once per image request refused for its signature (for metrics). */
+  readonly onSignatureFailure?: (reason: 'missing' | 'mismatch') => void;
   /** Called once per finished request (for metrics); `route` and `method` come from closed sets. */
   readonly onResponse?: ResponseObserver;
 }
@@ -82,7 +87,14 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
       ['GET', 'HEAD'],
       corsHeaders(cors, 'read'),
       crossOriginResourcePolicy,
-      imageRoute({ getRendition: deps.getRendition, limits: settings.limits, delivery: settings.delivery, onImageResponse: deps.onImageResponse }),
+      imageRoute({
+        getRendition: deps.getRendition,
+        limits: settings.limits,
+        delivery: settings.delivery,
+        signing: settings.signing.keys.length > 0 ? new UrlSigningKeys(settings.signing.keys) : undefined,
+        onImageResponse: deps.onImageResponse,
+        onSignatureFailure: deps.onSignatureFailure,
+      }),
     ),
   );
   app.use(...forMethods(['POST'], corsHeaders(cors, 'upload'), uploadRoute({ uploadOriginal: deps.uploadOriginal, maxBytes: settings.uploads.maxBytes })));

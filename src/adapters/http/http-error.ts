@@ -19,4 +19,6 @@ export type HttpInputErrorCode =
   | 'INVALID_JSON'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
+  | 'SIGNATURE_MISSING'
+  | 'SIGNATURE_MISMATCH'
   | 'NO_ROUTE';

@@ -2,11 +2,13 @@ import type { Request, Response } from 'express';
 import { isImageId } from '../../domain/image-id.js';
 import { ImageRequest } from '../../domain/image-request.js';
 import type { Limits } from '../../domain/limits.js';
+import { signUrl } from '../../domain/url-signature.js';
 import type { CacheOutcome } from '../../application/cache-outcome.js';
 import type { GetRendition } from '../../application/use-cases/get-rendition.js';
 import { acceptedFormats, entityTags } from './accept-header.js';
 import { HttpInputError } from './http-error.js';
 import { writeRenditionResponse } from './rendition-response.js';
+import type { SignatureCheck, UrlSigningKeys } from './url-signing-keys.js';
 
 export interface ImageRouteDependencies {
   readonly getRendition: GetRendition;
@@ -16,8 +18,27 @@ export interface ImageRouteDependencies {
     readonly redirectStatus: number;
     readonly redirectMaxAge: number;
   };
+  /** `signing.keys` (SPEC §8); absent: image URLs need no signature. */
+  readonly signing?: UrlSigningKeys;
   /** Called once per answered image request with its cache outcome (for metrics). */
   readonly onImageResponse?: (outcome: CacheOutcome, status: number) => void;
+  /** Called once per image request refused for its signature (for metrics). */
+  readonly onSignatureFailure?: (reason: Exclude<SignatureCheck, 'valid'>) => void;
+}
+
+const SIGNATURE_ERRORS = {
+  missing: () => new HttpInputError('SIGNATURE_MISSING', 'this URL needs a signature: sig=… as its last query parameter'),
+  mismatch: () => new HttpInputError('SIGNATURE_MISMATCH', 'the signature (sig) does not match this URL'),
+} as const;
+
+/** Before anything else is read from the URL: an unsigned request learns nothing and costs one HMAC per key. */
+function checkSignature(req: Request, deps: ImageRouteDependencies): void {
+  if (deps.signing === undefined) return;
+  // `req.url` is the raw path and query below the mount point: what the service parses is what is signed.
+  const check = deps.signing.check(req.url);
+  if (check === 'valid') return;
+  deps.onSignatureFailure?.(check);
+  throw SIGNATURE_ERRORS[check]();
 }
 
 function rawQuery(req: Request): string {
@@ -25,7 +46,7 @@ function rawQuery(req: Request): string {
   return at < 0 ? '' : req.originalUrl.slice(at + 1);
 }
 
-/** `GET|HEAD /{id}_{w}_{h}[_{s}x].{fmt}[?options]` (SPEC §2): parse, redirect an oversized box, or answer the rendition. */
+/** `GET|HEAD /{id}_{w}_{h}[_{s}x].{fmt}[?options]` (SPEC §2): check the signature, parse, redirect an oversized or disallowed box, or answer the rendition. */
 export function imageRoute(deps: ImageRouteDependencies) {
   return async (req: Request, res: Response): Promise<void> => {
     const path = req.path;
@@ -33,16 +54,18 @@ export function imageRoute(deps: ImageRouteDependencies) {
     if (isImageId(path.slice(1))) {
       throw new HttpInputError('NO_ROUTE', `add a format extension to fetch an image, e.g. ${path}.jpg`);
     }
+    checkSignature(req, deps);
     const parsed = ImageRequest.parse(path, rawQuery(req), deps.limits);
     if (parsed.kind === 'invalid') throw parsed.error;
-    if (parsed.kind === 'oversized') {
+    if (parsed.kind === 'redirect') {
       res.locals.cacheOutcome = 'redirect';
       // Answered from the URL alone: nothing rendered, nothing looked up.
       res.setHeader('X-Cache', 'HIT');
       res.setHeader('X-Redirect-Info', parsed.reason);
       res.setHeader('Cache-Control', `public, max-age=${deps.delivery.redirectMaxAge}`);
       // `baseUrl` is the mount path when an embedding app serves this one under a prefix.
-      res.redirect(deps.delivery.redirectStatus, `${req.baseUrl}${parsed.clamped.toUrl()}`);
+      const target = parsed.target.toUrl();
+      res.redirect(deps.delivery.redirectStatus, `${req.baseUrl}${deps.signing ? signUrl(target, deps.signing.sign) : target}`);
       return;
     }
     const request = parsed.request;

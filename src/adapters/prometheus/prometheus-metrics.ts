@@ -30,6 +30,7 @@ export class PrometheusMetrics {
   private readonly renderSeconds: Histogram<'format'>;
   private readonly uploadBytes: Counter;
   private readonly backendErrors: Counter<'component' | 'code'>;
+  private readonly signatureFailures: Counter<'reason'>;
 
   constructor(options: { readonly prefix?: string; readonly renderQueue?: RenderQueueGauge; readonly defaultMetrics?: boolean } = {}) {
     const prefix = options.prefix ?? 'lir_';
@@ -73,23 +74,13 @@ export class PrometheusMetrics {
       labelNames: ['component', 'code'],
       registers,
     });
-    const queue = options.renderQueue;
-    new Gauge({
-      name: `${prefix}render_queue_depth`,
-      help: 'Renders waiting for a free render slot',
+    this.signatureFailures = new Counter({
+      name: `${prefix}signature_failures_total`,
+      help: 'Image requests refused for their URL signature, by reason: missing or mismatch',
+      labelNames: ['reason'],
       registers,
-      collect() {
-        this.set(queue?.waiting ?? 0);
-      },
     });
-    new Gauge({
-      name: `${prefix}renders_in_flight`,
-      help: 'Renders and upload decodes holding a render slot now (a timed-out render until its work has really ended)',
-      registers,
-      collect() {
-        this.set(queue?.active ?? 0);
-      },
-    });
+    registerQueueGauges(prefix, registers, options.renderQueue);
   }
 
   get contentType(): string {
@@ -121,4 +112,28 @@ export class PrometheusMetrics {
   countBackendError(component: string, code: string): void {
     this.backendErrors.inc({ component, code });
   }
+
+  countSignatureFailure(reason: 'missing' | 'mismatch'): void {
+    this.signatureFailures.inc({ reason });
+  }
+}
+
+/** Read when scraped: the render queue is the source of truth, the gauges only look at it. */
+function registerQueueGauges(prefix: string, registers: Registry[], queue: RenderQueueGauge | undefined): void {
+  new Gauge({
+    name: `${prefix}render_queue_depth`,
+    help: 'Renders waiting for a free render slot',
+    registers,
+    collect() {
+      this.set(queue?.waiting ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${prefix}renders_in_flight`,
+    help: 'Renders and upload decodes holding a render slot now (a timed-out render until its work has really ended)',
+    registers,
+    collect() {
+      this.set(queue?.active ?? 0);
+    },
+  });
 }

@@ -102,6 +102,20 @@ export const configSchema = z.strictObject({
     maxScale: z.number().min(1).max(10).default(DEFAULT_MAX_SCALE),
     maxInputPixels: positiveInt.default(DEFAULT_MAX_INPUT_PIXELS),
     maxFrames: positiveInt.default(DEFAULT_MAX_FRAMES),
+    /** Boxes after DPR scaling, `{w}x{h}` (`0` = unconstrained); any other box is redirected to one of them. */
+    allowedSizes: z
+      .array(z.string().regex(/^\d{1,9}x\d{1,9}$/, 'each must be {width}x{height} in pixels, e.g. 320x0 or 160x160'))
+      .default([])
+      .transform((sizes) => sizes.map((size) => {
+        const [width, height] = size.split('x').map(Number) as [number, number];
+        return { width, height };
+      })),
+  }).superRefine((limits, context) => {
+    limits.allowedSizes.forEach((box, index) => {
+      if (box.width > limits.maxWidth || box.height > limits.maxHeight) {
+        context.addIssue({ code: 'custom', path: ['allowedSizes', index], message: `${box.width}x${box.height} is beyond maxWidth x maxHeight (${limits.maxWidth}x${limits.maxHeight})` });
+      }
+    });
   }).prefault({}),
   render: z.strictObject({
     concurrency: positiveInt.default(Math.max(1, os.availableParallelism())),
@@ -129,6 +143,10 @@ export const configSchema = z.strictObject({
     allowFrom: addressList.default(['127.0.0.0/8', '::1/128']),
     secret: z.string().min(16, 'must be at least 16 characters').optional(),
     ttlSeconds: positiveInt.default(DEFAULT_TOKEN_TTL_SECONDS),
+  }).prefault({}),
+  signing: z.strictObject({
+    /** HMAC keys for signed image URLs (SPEC §8): the first signs, every one verifies; empty = URLs need no signature. */
+    keys: z.array(z.string().min(16, 'each key must be at least 16 characters')).default([]),
   }).prefault({}),
   cors: z.strictObject({
     /** Origins whose pages may upload and read images (`*`: any page may read images, none upload). */

@@ -24,6 +24,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<readonly [name: string, key: s
   ['MAX_SCALE', 'limits.maxScale', 'number'],
   ['MAX_INPUT_PIXELS', 'limits.maxInputPixels', 'number'],
   ['MAX_FRAMES', 'limits.maxFrames', 'number'],
+  ['ALLOWED_SIZES', 'limits.allowedSizes', 'list'],
   ['RENDER_CONCURRENCY', 'render.concurrency', 'number'],
   ['RENDER_QUEUE_LIMIT', 'render.queueLimit', 'number'],
   ['RENDER_TIMEOUT_MS', 'render.timeoutMs', 'number'],
@@ -45,6 +46,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<readonly [name: string, key: s
   ['TOKEN_SECRET', 'tokens.secret', 'string'],
   ['TOKEN_TTL_SECONDS', 'tokens.ttlSeconds', 'number'],
   ['CORS_ALLOWED_ORIGINS', 'cors.allowedOrigins', 'list'],
+  ['URL_SIGNING_KEYS', 'signing.keys', 'list'],
   ['UPLOAD_MAX_BYTES', 'uploads.maxBytes', 'number'],
   ['UPLOAD_ALLOW_OVERWRITE', 'uploads.allowOverwrite', 'boolean'],
   ...(['originals', 'renditions'] as const).flatMap((store) => {

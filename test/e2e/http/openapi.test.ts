@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
-import { createImageService, type ImageService } from '../../../src/infrastructure/embed.js';
+import { createImageService, createUrlSigner, type ImageService } from '../../../src/infrastructure/embed.js';
 import { OpenApiValidator } from '../../support/openapi-validator.js';
 import { REPO_ROOT, settle, startTestService, tokenFor, uploadOriginal, type TestService } from '../../support/service-harness.js';
 import { photo } from './core-loop.suite.js';
@@ -147,6 +147,23 @@ describe('docs/openapi.yaml against real responses', function () {
       expect(redirect.headers.get('location')).to.match(/^https:\/\/cdn\.example\.test\/r\/cdn\//);
     } finally {
       await cdn.close();
+    }
+  });
+
+  it('GET and HEAD /{file} with signing keys and allowed sizes: 403 for a missing or wrong sig, a signed 303 to an allowed box', async () => {
+    const key = 'an-url-signing-key-for-the-document';
+    const signed = await startTestService({ signing: { keys: [key] }, limits: { allowedSizes: ['64x0'] } });
+    try {
+      const sign = createUrlSigner(key);
+      await uploadOriginal(signed.url, 'signed', photoBytes);
+      expect(errorCode(await api.fetch(signed.url, '/signed_64_0.jpg'))).to.equal('SIGNATURE_MISSING');
+      expect(errorCode(await api.fetch(signed.url, '/signed_64_0.jpg?sig=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'))).to.equal('SIGNATURE_MISMATCH');
+      expect((await api.fetch(signed.url, '/signed_64_0.jpg', { method: 'HEAD' })).status).to.equal(403);
+      const redirect = await api.fetch(signed.url, `/signed_50_0.jpg?sig=${sign('/signed_50_0.jpg')}`);
+      expect([redirect.status, redirect.headers.get('location')]).to.deep.equal([303, `/signed_64_0.jpg?sig=${sign('/signed_64_0.jpg')}`]);
+      expect((await api.fetch(signed.url, redirect.headers.get('location') ?? '')).status).to.equal(200);
+    } finally {
+      await signed.close();
     }
   });
 

@@ -52,7 +52,7 @@ function checkOutcome(path: string, query: string, limits: Limits): void {
   const again = accepted(parseUrl(result.request.toUrl(), limits), result.request.toUrl());
   expect(again.toUrl()).to.equal(result.request.toUrl());
   if (result.kind === 'valid') expect(exceedsLimits(result.request.box(), limits)).to.equal(false);
-  else expect(exceedsLimits(result.clamped.box(), limits)).to.equal(false);
+  else expect(exceedsLimits(result.target.box(), limits)).to.equal(false);
 }
 
 describe('ImageRequest', () => {
@@ -65,7 +65,7 @@ describe('ImageRequest', () => {
           const parsed = accepted(result, url);
           expect(parsed.toUrl()).to.equal(url);
           expect(parsed.toFields()).to.deep.equal(request.toFields());
-          expect(result.kind).to.equal(exceedsLimits(request.box(), limits) ? 'oversized' : 'valid');
+          expect(result.kind).to.equal(exceedsLimits(request.box(), limits) ? 'redirect' : 'valid');
         }),
         { numRuns: 2000 },
       );
@@ -75,16 +75,16 @@ describe('ImageRequest', () => {
       fc.assert(
         fc.property(limitsAndOversizedRequestArb, ({ limits, request }) => {
           const result = parseUrl(request.toUrl(), limits);
-          if (result.kind !== 'oversized') expect.fail(`${request.toUrl()} is ${result.kind}`);
+          if (result.kind !== 'redirect') expect.fail(`${request.toUrl()} is ${result.kind}`);
           const box = request.box();
-          const clamped = result.clamped.box();
+          const clamped = result.target.box();
           expect(exceedsLimits(clamped, limits)).to.equal(false);
           expect(clamped.width === 0).to.equal(box.width === 0);
           expect(clamped.height === 0).to.equal(box.height === 0);
           if (box.width > 0 && box.height > 0) expect(sameRatioWithinOnePixel(clamped, box), `${JSON.stringify(box)} → ${JSON.stringify(clamped)}`).to.equal(true);
-          expect(result.clamped.scale).to.equal(1);
-          expect(result.clamped.toFields()).to.deep.include({ id: request.id, format: request.format, quality: request.quality, blur: request.blur, proxy: request.proxy });
-          expect(parseUrl(result.clamped.toUrl(), limits).kind).to.equal('valid');
+          expect(result.target.scale).to.equal(1);
+          expect(result.target.toFields()).to.deep.include({ id: request.id, format: request.format, quality: request.quality, blur: request.blur, proxy: request.proxy });
+          expect(parseUrl(result.target.toUrl(), limits).kind).to.equal('valid');
           expect(result.reason).to.contain(`${limits.maxWidth}x${limits.maxHeight}`);
         }),
         { numRuns: 2000 },
@@ -325,9 +325,9 @@ describe('ImageRequest', () => {
       ];
       for (const [url, width, height] of cases) {
         const result = parseUrl(url);
-        if (result.kind !== 'oversized') expect.fail(`${url}: ${result.kind}`);
-        expect(result.clamped.box(), url).to.deep.equal({ width, height });
-        expect(result.clamped.scale).to.equal(1);
+        if (result.kind !== 'redirect') expect.fail(`${url}: ${result.kind}`);
+        expect(result.target.box(), url).to.deep.equal({ width, height });
+        expect(result.target.scale).to.equal(1);
         expect(result.reason).to.contain('4096x4096');
       }
     });

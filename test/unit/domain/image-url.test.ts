@@ -61,7 +61,7 @@ describe('client URL builder (imageUrl, srcSet, sizes)', () => {
           if (parsed.kind === 'invalid') expect.fail(`${url} was rejected: ${parsed.error.part}: ${parsed.error.message}`);
           expect(parsed.request.toFields()).to.deep.equal(built.toFields());
           // Within the limits the service answers it as asked; beyond them it redirects.
-          expect(parsed.kind).to.equal(exceedsLimits(built.box(), limits) ? 'oversized' : 'valid');
+          expect(parsed.kind).to.equal(exceedsLimits(built.box(), limits) ? 'redirect' : 'valid');
         }),
         { numRuns: 500 },
       );
@@ -178,6 +178,23 @@ describe('client URL builder (imageUrl, srcSet, sizes)', () => {
       expect(srcSet('cat', { widths: [1024, 8192] }, { limits: { ...DEFAULT_LIMITS, maxWidth: 2048 } })).to.equal('/cat_1024_0.jpg 1024w');
       expect(() => srcSet('cat', { densities: [1, 2] })).to.throw(InvalidRequestError);
       expect(sizes([{ media: '(max-width: 600px)', size: '100vw' }], '50vw')).to.equal('(max-width: 600px) 100vw, 50vw');
+    });
+
+    it('srcSet offers only the boxes of limits.allowedSizes, so a page never asks for one the service redirects', () => {
+      const limits = { ...DEFAULT_LIMITS, allowedSizes: [{ width: 320, height: 0 }, { width: 640, height: 0 }, { width: 160, height: 160 }] };
+      expect(srcSet('cat', { widths: [160, 320, 480, 640, 960] }, { limits })).to.equal('/cat_320_0.jpg 320w, /cat_640_0.jpg 640w');
+      expect(srcSet('cat', { width: 160, densities: [1, 2, 3, 4] }, { limits })).to.equal('/cat_160_0_2x.jpg 2x, /cat_160_0_4x.jpg 4x');
+      expect(srcSet('cat', { width: 80, height: 80, fit: 'crop' }, { limits })).to.equal('/cat_80_80_2x.jpg?fit=crop 2x');
+    });
+
+    it('signs every URL with the signer it is given, before the base is added (SPEC §8)', () => {
+      // A stand-in signer shows where the signature goes and what it covers; the HMAC itself is tested with the server's signer.
+      const signer = (signedPart: string): string => `<${signedPart}>`;
+      expect(imageUrl('cat', { width: 300, fit: 'crop', height: 200 }, { signer, baseUrl: 'https://img.example.com' })).to.equal(
+        'https://img.example.com/cat_300_200.jpg?fit=crop&sig=</cat_300_200.jpg?fit=crop>',
+      );
+      expect(imageUrl('cat', {}, { signer })).to.equal('/cat.jpg?sig=</cat.jpg>');
+      expect(srcSet('cat', { widths: [320] }, { signer })).to.equal('/cat_320_0.jpg?sig=</cat_320_0.jpg> 320w');
     });
   });
 });

@@ -43,8 +43,9 @@ describe('loadConfig', () => {
       expect(config.uploads).to.deep.equal({ maxBytes: 25 * 1024 * 1024, allowOverwrite: false });
       expect(config.tokens.allowFrom).to.deep.equal(['127.0.0.0/8', '::1/128']);
       expect(config.render.quality).to.deep.equal({ jpeg: 80, webp: 80, avif: 50 });
-      expect(config.limits).to.deep.equal({ maxWidth: 4096, maxHeight: 4096, maxScale: 4, maxInputPixels: 50_000_000, maxFrames: 1000 });
+      expect(config.limits).to.deep.equal({ maxWidth: 4096, maxHeight: 4096, maxScale: 4, maxInputPixels: 50_000_000, maxFrames: 1000, allowedSizes: [] });
       expect(config.render.avifEffort).to.equal(1);
+      expect(config.signing).to.deep.equal({ keys: [] });
       expect(config.log.level).to.equal('info');
     });
 
@@ -180,6 +181,18 @@ describe('loadConfig', () => {
       const error = configError(() => loadConfig({ configDir: dir, env: { TOKENS_ALLOW_FROM: '127.0.0.1,10.0.0.0/33' } }));
       expect(error.problems).to.have.length(1);
       expect(error.problems[0]).to.match(/^tokens\.allowFrom\.1 \(env TOKENS_ALLOW_FROM\): not an IP address or CIDR: "10\.0\.0\.0\/33"/);
+    });
+
+    it('allowed sizes and signing keys come from their variables; a malformed size, a short key and a size beyond the limits are refused', () => {
+      const config = loadConfig({ configDir: dir, env: { ALLOWED_SIZES: '320x0,160x160', URL_SIGNING_KEYS: 'new-key-0123456789,old-key-0123456789' } });
+      expect(config.limits.allowedSizes).to.deep.equal([{ width: 320, height: 0 }, { width: 160, height: 160 }]);
+      expect(config.signing.keys).to.deep.equal(['new-key-0123456789', 'old-key-0123456789']);
+      const error = configError(() => loadConfig({ configDir: dir, env: { MAX_WIDTH: '1000', ALLOWED_SIZES: '320,2000x0', URL_SIGNING_KEYS: 'short' } }));
+      expect(error.problems).to.have.length(2);
+      expect(error.problems.join('\n')).to.match(/limits\.allowedSizes\.0 \(env ALLOWED_SIZES\): each must be \{width\}x\{height\}/);
+      expect(error.problems.join('\n')).to.match(/signing\.keys\.0 \(env URL_SIGNING_KEYS\): each key must be at least 16 characters/);
+      const beyond = configError(() => loadConfig({ configDir: dir, env: { MAX_WIDTH: '1000', ALLOWED_SIZES: '320x0,2000x0' } }));
+      expect(beyond.problems.join('\n')).to.match(/limits\.allowedSizes\.1 .*2000x0 is beyond maxWidth x maxHeight \(1000x4096\)/);
     });
 
     it('entries net.BlockList would misread are refused too (an empty prefix, a second slash, a name)', () => {
