@@ -5,10 +5,11 @@
  * taken within one repetition (runs seconds apart) and the report shows the median of those ratios.
  *
  * Environment: BENCH_SECONDS (per run, default 5), BENCH_REPS (default 3), BENCH_ONLY (comma list of
- * scenario ids: cold-jpeg, cold-webp, exif, big, hits, coalesce, bomb), BENCH_SERVICE_ENV ("K=V K=V" added
+ * scenario ids: cold-jpeg, cold-webp, exif, big, hits, signed-hits, coalesce, bomb), BENCH_SERVICE_ENV ("K=V K=V" added
  * to the service's environment), BENCH_SERVICE_ENTRY (another build's main.js, to compare builds), BENCH_OUT
  * (report file; default docs/benchmarks.md for a full run, none for a partial one).
  */
+import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -42,6 +43,8 @@ const SERVICE_ENV: Record<string, string> = {
   ),
 };
 const LOAD_AT_START = os.loadavg()[0]!.toFixed(2);
+/** Any key: the signed service verifies with it, the harness signs with it (SPEC §8, as written, not the service's signer). */
+const SIGNING_KEY = 'bench-url-signing-key-0123456789';
 const wanted = (id: string): boolean => ONLY === undefined || ONLY.has(id);
 
 type Format = 'jpeg' | 'webp';
@@ -199,14 +202,25 @@ interface HitRow {
   check: string;
 }
 const hitRows: HitRow[] = [];
+/** Signed-URL hits against unsigned ones: `service` is the signed side, `floor` the unsigned, ratios are of CPU ms/resp. */
+const signedRows: HitRow[] = [];
 
-async function hitScenario(scenario: string, service: ChildServer, urlPath: string, floor: ChildServer, expectStatus: number): Promise<void> {
+interface HitSide {
+  readonly server: ChildServer;
+  readonly path: string;
+}
+
+/**
+ * Alternates runs of `subject` and `reference` (A B, B A, …) after a warm-up, each ratio taken within one
+ * repetition: throughput (subject ÷ reference), or CPU ms per response (subject ÷ reference) with `byCpu`.
+ */
+async function hitScenario(scenario: string, subject: HitSide, reference: HitSide, expectStatus: number, byCpu = false): Promise<HitRow> {
   const connections = 16;
-  const first = await waitForHit(service.base, urlPath);
-  log(`\n## ${scenario}, c=${connections}: ${urlPath} answers ${first.status} X-Cache ${first.headers.get('x-cache')}`);
+  const first = await waitForHit(subject.server.base, subject.path);
+  log(`\n## ${scenario}, c=${connections}: ${subject.path} answers ${first.status} X-Cache ${first.headers.get('x-cache')}`);
   const pair = [
-    { label: 'service', base: service.base, path: urlPath, cpuSeconds: service.cpuSeconds },
-    { label: 'floor', base: floor.base, path: '/', cpuSeconds: floor.cpuSeconds },
+    { label: 'service', base: subject.server.base, path: subject.path, cpuSeconds: subject.server.cpuSeconds },
+    { label: 'floor', base: reference.server.base, path: reference.path, cpuSeconds: reference.server.cpuSeconds },
   ];
   // Hits are cheap: a longer warm-up, so that the first measured run is not still compiling.
   for (const p of pair) await load({ base: p.base, connections, seconds: 3, path: p.path });
@@ -217,15 +231,23 @@ async function hitScenario(scenario: string, service: ChildServer, urlPath: stri
     for (const p of order) {
       await sleep(PAUSE_MS);
       got[p.label] = await load({ base: p.base, connections, seconds: SECONDS, path: p.path, cpuSeconds: p.cpuSeconds });
-      log(`  rep ${rep + 1} ${p.label.padEnd(8)} ${got[p.label]!.rps.toFixed(0).padStart(7)} req/s  p50 ${got[p.label]!.p50} ms  p99 ${got[p.label]!.p99} ms  cpu ${got[p.label]!.cpuMsPerResponse.toFixed(2)} ms/resp  ${JSON.stringify(got[p.label]!.statuses)}`);
+      log(`  rep ${rep + 1} ${p.label.padEnd(8)} ${got[p.label]!.rps.toFixed(0).padStart(7)} req/s  p50 ${got[p.label]!.p50} ms  p99 ${got[p.label]!.p99} ms  cpu ${got[p.label]!.cpuMsPerResponse.toFixed(3)} ms/resp  ${JSON.stringify(got[p.label]!.statuses)}`);
     }
     row.service.push(got.service!);
     row.floor.push(got.floor!);
-    row.ratios.push(got.service!.rps / got.floor!.rps);
+    row.ratios.push(byCpu ? got.service!.cpuMsPerResponse / got.floor!.cpuMsPerResponse : got.service!.rps / got.floor!.rps);
   }
-  const wrong = row.service.reduce((sum, r) => sum + r.responses - (r.statuses[`${Math.floor(expectStatus / 100)}xx`] ?? 0), 0);
+  const wrong = [...row.service, ...row.floor].reduce((sum, r) => sum + r.responses - (r.statuses[`${Math.floor(expectStatus / 100)}xx`] ?? 0), 0);
   row.check = `service answered ${first.status} (X-Cache ${first.headers.get('x-cache')}), ${wrong} responses of another class`;
-  hitRows.push(row);
+  return row;
+}
+
+/** The same stored rendition from two service processes, one with `URL_SIGNING_KEYS` (SPEC §8), by redirect. */
+async function signedHitScenario(unsigned: ChildServer, signed: ChildServer, hitPath: string): Promise<void> {
+  const signature = createHmac('sha256', SIGNING_KEY).update(hitPath).digest('base64url');
+  await waitForHit(unsigned.base, hitPath);
+  const row = await hitScenario('signed-URL hit vs unsigned hit, redirect delivery (303)', { server: signed, path: `${hitPath}?sig=${signature}` }, { server: unsigned, path: hitPath }, 303, true);
+  signedRows.push(row);
 }
 
 const extraRows: Array<{ scenario: string; result: string; target: string; met: boolean | undefined; detail: string }> = [];
@@ -370,17 +392,23 @@ function report(elapsedSeconds: number): string {
   lines.push('', '## Cache hits (one stored rendition requested over and over)', '');
   lines.push('| scenario | c | service req/s (p50/p99 ms; CPU ms/resp) | bare Node, same | service ÷ bare | target | met |', '|---|---|---|---|---|---|---|');
   for (const row of hitRows) {
-    const cell = (results: LoadResult[]): string =>
-      `${fmt(median(results.map((r) => r.rps)), 0)} (${fmt(median(results.map((r) => r.p50)), 0)}/${fmt(median(results.map((r) => r.p99)), 0)}; ${fmt(median(results.map((r) => r.cpuMsPerResponse)), 2)})`;
     const ratio = median(row.ratios);
-    lines.push(`| ${row.scenario} | 16 | ${cell(row.service)} | ${cell(row.floor)} | ${fmt(ratio, 2)} | ≥ 0.5 × bare | ${ratio >= 0.5 ? 'yes' : 'no'} |`);
+    lines.push(`| ${row.scenario} | 16 | ${hitCell(row.service)} | ${hitCell(row.floor)} | ${fmt(ratio, 2)} | ≥ 0.5 × bare | ${ratio >= 0.5 ? 'yes' : 'no'} |`);
+  }
+  if (signedRows.length > 0) {
+    lines.push('', '## Signed URLs (SPEC §8)', '');
+    lines.push('| scenario | c | signed req/s (p50/p99 ms; CPU ms/resp) | unsigned, same | signed ÷ unsigned CPU ms/resp | target | met |', '|---|---|---|---|---|---|---|');
+    for (const row of signedRows) {
+      const ratio = median(row.ratios);
+      lines.push(`| ${row.scenario} | 16 | ${hitCell(row.service)} | ${hitCell(row.floor)} | ${fmt(ratio, 3)} | ≤ 1.05 | ${ratio <= 1.05 ? 'yes' : 'no'} |`);
+    }
   }
   lines.push('', '## Correctness under load', '', '| scenario | result | target | met |', '|---|---|---|---|');
   for (const row of extraRows) lines.push(`| ${row.scenario} | ${row.result} | ${row.target} | ${row.met === undefined ? '—' : row.met ? 'yes' : 'no'} |`);
 
   lines.push('', '## Checks', '');
   for (const row of rows) lines.push(`* ${row.scenario}, c=${row.connections}: ${row.check}.`);
-  for (const row of hitRows) lines.push(`* ${row.scenario}: ${row.check}.`);
+  for (const row of [...hitRows, ...signedRows]) lines.push(`* ${row.scenario}: ${row.check}.`);
   for (const row of extraRows) lines.push(`* ${row.scenario}: ${row.detail}.`);
   for (const note of notes) lines.push(`* ${note}`);
 
@@ -408,6 +436,10 @@ function report(elapsedSeconds: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+function hitCell(results: LoadResult[]): string {
+  return `${fmt(median(results.map((r) => r.rps)), 0)} (${fmt(median(results.map((r) => r.p50)), 0)}/${fmt(median(results.map((r) => r.p99)), 0)}; ${fmt(median(results.map((r) => r.cpuMsPerResponse)), 2)})`;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const work = mkdtempSync(path.join(os.tmpdir(), 'lir-bench-'));
@@ -419,7 +451,8 @@ async function main(): Promise<void> {
     mkdirSync(dataDir);
     const images = await prepareImages(sourceDir, CORPUS);
     const tsx = ['--import', 'tsx'];
-    const service = await startService('service', process.env.BENCH_SERVICE_ENTRY || path.join(ROOT, 'dist/src/infrastructure/main.js'), { DATA_DIR: dataDir, ...SERVICE_ENV });
+    const serviceEntry = process.env.BENCH_SERVICE_ENTRY || path.join(ROOT, 'dist/src/infrastructure/main.js');
+    const service = await startService('service', serviceEntry, { DATA_DIR: dataDir, ...SERVICE_ENV });
     servers.push(service);
     const raw = await startReference('raw', [...tsx, path.join(ROOT, 'bench/servers/raw-sharp-server.ts')], { ...COMMON_ENV, SOURCE_DIR: sourceDir });
     servers.push(raw);
@@ -457,8 +490,18 @@ async function main(): Promise<void> {
       servers.push(redirect);
       const body = await startReference('bare-200', [...tsx, path.join(ROOT, 'bench/servers/constant-server.ts')], { ...COMMON_ENV, MODE: 'body', BODY_BYTES: String(size) });
       servers.push(body);
-      await hitScenario('cache hit, redirect delivery (303)', service, hitPath, redirect, 303);
-      await hitScenario('cache hit, proxy delivery (filesystem)', service, `${hitPath}?proxy=true`, body, 200);
+      hitRows.push(await hitScenario('cache hit, redirect delivery (303)', { server: service, path: hitPath }, { server: redirect, path: '/' }, 303));
+      hitRows.push(await hitScenario('cache hit, proxy delivery (filesystem)', { server: service, path: `${hitPath}?proxy=true` }, { server: body, path: '/' }, 200));
+    }
+    if (wanted('signed-hits')) {
+      const signedDir = path.join(work, 'signed-data');
+      mkdirSync(signedDir);
+      const signed = await startService('signed', serviceEntry, { DATA_DIR: signedDir, ...SERVICE_ENV, URL_SIGNING_KEYS: SIGNING_KEY });
+      servers.push(signed);
+      const hitPath = `/${images.photo.id}_400_400.jpg`;
+      const response = await uploadTo(signed.base, images.photo.id, readFileSync(path.join(sourceDir, images.photo.file)));
+      if (response.status !== 201) throw new Error(`upload ${images.photo.id} (signed service): ${response.status} ${await response.text()}`);
+      await signedHitScenario(service, signed, hitPath);
     }
     if (wanted('coalesce')) await coalesceScenario(service, images.photo);
     if (wanted('bomb')) await bombScenario(service);
