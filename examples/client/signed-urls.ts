@@ -1,5 +1,5 @@
 // Signed image URLs, built on your server (SPEC §8): the key never reaches a browser.
-// Run: URL_SIGNING_KEY=a-signing-key-of-16+ node --conditions=lir-source --import tsx examples/client/signed-urls.ts
+// Run: node --conditions=lir-source --import tsx examples/client/signed-urls.ts (URL_SIGNING_KEY in the environment)
 import { createUrlSigner } from 'live-image-resize';
 import { DEFAULT_LIMITS, imageUrl, srcSet } from 'live-image-resize/client';
 
