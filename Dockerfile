@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # live-image-resize: multi-stage image. Every stage starts from the same base, so the native addon
 # that prod-deps compiles (better-sqlite3) links against exactly the glibc and Node ABI that run it.
 # Build: docker build -t live-image-resize .   Run and deploy: docs/deployment.md.
@@ -17,15 +16,23 @@ RUN npm install --global --no-audit --no-fund npm@${NPM_VERSION} \
  && npm cache clean --force
 
 # better-sqlite3 compiles from source against the image's own Node headers (nodedir), so no
-# prebuilt binary or header tarball is downloaded during the build.
+# prebuilt binary or header tarball is downloaded during the build. Both settings go to the tools that
+# read them (node-gyp's package-config variable, prebuild-install's rc file), not through npm's config,
+# whose unknown keys npm 11 warns will stop working.
 FROM npm AS prod-deps
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
-ENV npm_config_nodedir=/usr/local
+ENV npm_package_config_node_gyp_nodedir=/usr/local
 COPY package.json package-lock.json ./
-RUN npm_config_build_from_source=better-sqlite3 npm ci --omit=dev --no-audit --no-fund \
- && npm cache clean --force \
+RUN printf 'buildFromSource=true\n' > .prebuild-installrc \
+ && npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+# Of the compile (objects, the SQLite amalgamation, sources: about 27 MB) only the addon is loaded at
+# run time; the load afterwards proves that what is left is enough.
+RUN find node_modules/better-sqlite3/build ! -type d ! -path '*/build/Release/better_sqlite3.node' -delete \
+ && find node_modules/better-sqlite3/build -type d -empty -delete \
+ && rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
  && node -e "require('better-sqlite3')(':memory:').prepare('select 1').get()"
 
 # TypeScript needs no install script, so the dev dependencies are installed with none at all.
@@ -55,7 +62,9 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The node user of the base image, by number so that Kubernetes can verify runAsNonRoot.
 USER 1000:1000
-VOLUME ["/data", "/app/config"]
+# Only the data is a volume: config is mounted by the operator where wanted (docs/deployment.md); an
+# anonymous volume over /app/config would keep a stale default.json across every recreate.
+VOLUME ["/data"]
 EXPOSE 1337
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||1337)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

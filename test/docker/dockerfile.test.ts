@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -52,10 +53,10 @@ function globalArgs(): Map<string, string> {
   return args;
 }
 
-/** `KEY=value` pairs of every ENV instruction in the runtime stage. */
-function runtimeEnv(): Map<string, string> {
+/** `KEY=value` pairs of every ENV instruction in a stage (the runtime stage by default). */
+function runtimeEnv(body: Instruction[] = runtime()): Map<string, string> {
   const env = new Map<string, string>();
-  for (const instruction of ofKind(runtime(), 'ENV')) {
+  for (const instruction of ofKind(body, 'ENV')) {
     for (const match of content(instruction).matchAll(/(\w+)=(\S+)/g)) env.set(match[1]!, match[2]!);
   }
   return env;
@@ -84,6 +85,16 @@ describe('Dockerfile', () => {
       };
       const findings = validate(text, everyCheck).map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
       expect(findings).to.deep.equal([]);
+    });
+
+    it('names no BuildKit frontend (# syntax=), which would be fetched from a registry on every build', () => {
+      expect(dockerfile.getDirectives().map((directive) => directive.getName().toLowerCase())).to.not.include('syntax');
+      expect(text).to.not.match(/^#\s*syntax\s*=/im);
+    });
+
+    it('sets no npm config that npm 11 does not know (it warns they stop working in the next major)', () => {
+      const npmConfig = [...text.matchAll(/\bnpm_config_(\w+)/gi)].map((match) => match[1]!.toLowerCase());
+      expect(npmConfig).to.deep.equal([]);
     });
 
     it('the linter does report a broken Dockerfile (so a clean result means something)', () => {
@@ -150,9 +161,36 @@ describe('Dockerfile', () => {
       const ci = runs.find((r) => /\bnpm ci\b/.test(r));
       expect(ci).to.match(/--omit=dev/);
       expect(ci).to.not.match(/--ignore-scripts/);
-      expect(ci).to.match(/npm_config_build_from_source=better-sqlite3/);
+      // prebuild-install reads its rc file from the folder tree above the package; node-gyp its own variable.
+      expect(runs.join('\n')).to.match(/printf 'buildFromSource=true\\n' > \.prebuild-installrc/);
+      expect(runtimeEnv(prod.body).get('npm_package_config_node_gyp_nodedir')).to.equal('/usr/local');
       expect(runs.join('\n')).to.match(/apt-get install[^&]*\bpython3\b[^&]*\bmake\b[^&]*\bg\+\+/);
       expect(runs.join('\n'), 'the built addon is loaded once').to.match(/require\('better-sqlite3'\)/);
+    });
+
+    it("keeps of better-sqlite3's compile only the addon, and that loads (the stage's own commands, run on a copy of the local build)", async function () {
+      this.timeout(60_000);
+      const prod = stages().find((s) => s.name === 'prod-deps')!;
+      const slim = ofKind(prod.body, 'RUN').map(content).find((r) => r.includes('better_sqlite3.node'));
+      expect(slim, 'a RUN in prod-deps that trims the better-sqlite3 build').to.not.equal(undefined);
+      const app = mkdtempSync(path.join(tmpdir(), 'lir-slim-'));
+      try {
+        // WORKDIR /app: the commands use paths relative to it. bindings (and its one dependency) finds the addon.
+        for (const name of ['better-sqlite3', 'bindings', 'file-uri-to-path']) {
+          cpSync(path.join(REPO_ROOT, 'node_modules', name), path.join(app, 'node_modules', name), { recursive: true });
+        }
+        const addon = path.join(app, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
+        expect(existsSync(addon), 'the local build has the addon').to.equal(true);
+        await run('sh', ['-c', slim!.replace(/\\\n/g, '\n')], { cwd: app, timeout: 30_000 });
+        const left = readdirSync(path.join(app, 'node_modules/better-sqlite3'), { recursive: true, withFileTypes: true })
+          .filter((entry) => !entry.isDirectory())
+          .map((entry) => path.relative(path.join(app, 'node_modules/better-sqlite3'), path.join(entry.parentPath, entry.name)))
+          .filter((file) => !file.startsWith('lib/'))
+          .sort();
+        expect(left).to.deep.equal(['LICENSE', 'README.md', 'binding.gyp', 'build/Release/better_sqlite3.node', 'package.json']);
+      } finally {
+        rmSync(app, { recursive: true, force: true });
+      }
     });
 
     it('lists every production package with an install script in package.json allowScripts', () => {
@@ -196,10 +234,10 @@ describe('Dockerfile', () => {
       expect(runs, 'the preloaded path is created').to.include(`ln -s "$(dpkg -L libjemalloc2 | grep '/libjemalloc\\.so\\.2$')" ${env.get('LD_PRELOAD')}`);
     });
 
-    it('exposes 1337 and declares volumes for data and config, the data folder owned by the runtime user', () => {
+    it('exposes 1337 and declares only the data folder a volume, owned by the runtime user (config is mounted, not a stale anonymous volume)', () => {
       expect(ofKind(runtime(), 'EXPOSE').map(content)).to.deep.equal(['1337']);
       const volumes = ofKind(runtime(), 'VOLUME').flatMap((i) => execForm(content(i)));
-      expect(volumes).to.include.members(['/data', '/app/config']);
+      expect(volumes).to.deep.equal(['/data']);
       expect(ofKind(runtime(), 'RUN').map(content).join('\n')).to.match(/chown node:node \/data/);
       expect(ofKind(runtime(), 'WORKDIR').length + ofKind(stages()[0]!.body, 'WORKDIR').length).to.be.greaterThan(0);
     });
