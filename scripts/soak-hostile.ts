@@ -90,12 +90,16 @@ interface Attack {
   run(n: number, stop: AbortSignal): Promise<void>;
 }
 
+/** The attacks by name, for `--attacks` (one at a time shows which one costs the normal traffic what). */
+export const ATTACK_NAMES = ['truncatedMultipart', 'bombProbes', 'avifAtLimit', 'manyFrames', 'junkParts', 'slowLoris'] as const;
+
 /**
- * Runs every attack until `stop` aborts (the phase ended) or its budget is spent, then waits for the
- * requests in flight. The budgets are per phase; see `attacks` for what each sends.
+ * Runs every attack (or those in `only`) until `stop` aborts (the phase ended) or its budget is spent,
+ * then waits for the requests in flight. The budgets are per phase; see `attacks` for what each sends.
  */
-export async function runHostileMix(target: HostileTarget, ammo: Ammunition, tally: Tally, stop: AbortSignal): Promise<void> {
-  const loops = Object.entries(attacks(target, ammo, tally)).flatMap(([name, attack]) => {
+export async function runHostileMix(target: HostileTarget, ammo: Ammunition, tally: Tally, stop: AbortSignal, only?: ReadonlySet<string>): Promise<void> {
+  const chosen = Object.entries(attacks(target, ammo, tally)).filter(([name]) => only === undefined || only.has(name));
+  const loops = chosen.flatMap(([name, attack]) => {
     let started = 0;
     return Array.from({ length: attack.workers }, async () => {
       while (!stop.aborted && started < attack.cap) {
@@ -110,7 +114,7 @@ export async function runHostileMix(target: HostileTarget, ammo: Ammunition, tal
   await Promise.all(loops);
 }
 
-function attacks(target: HostileTarget, ammo: Ammunition, tally: Tally): Record<string, Attack> {
+function attacks(target: HostileTarget, ammo: Ammunition, tally: Tally): Record<(typeof ATTACK_NAMES)[number], Attack> {
   const record = (kind: string) => (outcome: Outcome) => tally.add(kind, outcome.answer, outcome.ms);
   return {
     truncatedMultipart: { workers: 1, cap: 300, pauseMs: 100, run: truncatedMultipart(target, ammo, record) },

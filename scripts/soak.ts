@@ -4,12 +4,14 @@
  * by status, latency, errors, the service's peak resident memory and whether its process ever exited.
  *
  *   npm run soak -- [--requests 5000] [--concurrency 16] [--max-seconds 600]
- *   npm run soak -- --hostile [--phase-seconds 90] [--requests 5000] [--concurrency 16]
+ *   npm run soak -- --hostile [--phase-seconds 90] [--requests 5000] [--concurrency 16] [--attacks a,b]
  *
  * `--hostile` runs two phases of the same normal traffic on the same service: a baseline, then the same
  * again with the hostile mix of scripts/soak-hostile.ts alongside it, and compares the normal requests'
  * p99 latency between the two (target: at most 3× the baseline). The p99 is over every normal request,
  * whatever its answer; the headline also counts the normal requests that got no image (503, 504, none).
+ * `--attacks` runs only some of the mix (truncatedMultipart, bombProbes, avifAtLimit, manyFrames,
+ * junkParts, slowLoris; default all), to see which one costs the normal traffic its latency.
  *
  * Exits 1 when the service process exited during the run (it is restarted so that the run can go on, and
  * every exit is counted), when any answer was a 5xx other than 503/504 (overload and the render time limit
@@ -28,7 +30,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { cpuSeconds, peakResidentBytes, resetPeakResident } from '../bench/lib/child-server.js';
 import { startChildService, type ChildService } from '../test/support/child-service.js';
-import { HOSTILE_TIMEOUT_MS, loadAmmunition, runHostileMix, type HostileTarget } from './soak-hostile.js';
+import { ATTACK_NAMES, HOSTILE_TIMEOUT_MS, loadAmmunition, runHostileMix, type HostileTarget } from './soak-hostile.js';
 import { spread, Tally } from './soak-tally.js';
 import { errorText, issueToken, NO_ANSWER, TokenRefused } from './soak-wire.js';
 
@@ -41,11 +43,15 @@ const { values: args } = parseArgs({
     'max-seconds': { type: 'string', default: '600' },
     hostile: { type: 'boolean', default: false },
     'phase-seconds': { type: 'string', default: '90' },
+    attacks: { type: 'string', default: ATTACK_NAMES.join(',') },
   },
 });
 const TOTAL = Number(args.requests);
 const CONCURRENCY = Number(args.concurrency);
 const HOSTILE = args.hostile;
+const ATTACKS = new Set(args.attacks.split(','));
+const unknownAttacks = [...ATTACKS].filter((name) => !(ATTACK_NAMES as readonly string[]).includes(name));
+if (unknownAttacks.length > 0) throw new Error(`unknown --attacks ${unknownAttacks.join(', ')}; known: ${ATTACK_NAMES.join(', ')}`);
 const PHASE_MS = Number(HOSTILE ? args['phase-seconds'] : args['max-seconds']) * 1000;
 const P99_RATIO_TARGET = 3;
 /** Seconds watched after a phase's last answer (SPEC §6: no request's work goes on past a second after it). */
@@ -408,7 +414,7 @@ function buildReport(phases: readonly Phase[], service: Supervisor, exit: number
       normalNotServed: Object.fromEntries(phases.map((phase) => [phase.name, notServed(phase)])),
       ...(ratio === undefined ? {} : { p99DuringAttackVsBaseline: { ratio: Number(ratio.toFixed(2)), target: `≤ ${P99_RATIO_TARGET}`, met: ratio <= P99_RATIO_TARGET } }),
     },
-    settings: { concurrency: CONCURRENCY, requestsPerPhaseAtMost: TOTAL, phaseSecondsAtMost: PHASE_MS / 1000, hostileRequestTimeoutMs: HOSTILE_TIMEOUT_MS },
+    settings: { ...(HOSTILE ? { attacks: [...ATTACKS] } : {}), concurrency: CONCURRENCY, requestsPerPhaseAtMost: TOTAL, phaseSecondsAtMost: PHASE_MS / 1000, hostileRequestTimeoutMs: HOSTILE_TIMEOUT_MS },
     phases: Object.fromEntries(phases.map((phase) => [phase.name, describe(phase)])),
     service: { restarts: service.exits.length, exits: service.exits, shutdown: exit === 0 ? 'SIGTERM → exit 0' : `SIGTERM → ${exit}` },
     originals: traffic.ids.length,
@@ -418,6 +424,7 @@ function buildReport(phases: readonly Phase[], service: Supervisor, exit: number
 }
 
 async function main(): Promise<void> {
+  const loadAverageAtStart = os.loadavg()[0]!;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lir-soak-'));
   const images = await sourceImages();
   const ammo = HOSTILE ? await loadAmmunition(REPO_ROOT, images[0]!) : undefined;
@@ -429,13 +436,15 @@ async function main(): Promise<void> {
     await traffic.warmUp();
     const target: HostileTarget = { url: () => service.url, token: (id) => issueToken(service.url, id), photoId: () => traffic.ids[0]! };
     phases.push(await runPhase(HOSTILE ? 'baseline' : 'normal', service, traffic));
-    if (ammo !== undefined) phases.push(await runPhase('attack', service, traffic, (tally, stop) => runHostileMix(target, ammo, tally, stop)));
+    if (ammo !== undefined) phases.push(await runPhase('attack', service, traffic, (tally, stop) => runHostileMix(target, ammo, tally, stop, ATTACKS)));
   } finally {
     exit = await service.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 
-  const report = buildReport(phases, service, exit, traffic);
+  // Other work on the machine shares its cores: say how busy it was.
+  const machine = { cores: os.availableParallelism(), loadAverage1m: { start: loadAverageAtStart, end: os.loadavg()[0]! } };
+  const report = { ...buildReport(phases, service, exit, traffic), machine };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   process.exitCode = report.result === 'PASS' ? 0 : 1;
 }
