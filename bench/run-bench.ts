@@ -10,7 +10,7 @@
  * (report file; default docs/benchmarks.md for a full run, none for a partial one).
  */
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +28,15 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
 const PAUSE_MS = 1500;
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const OUT = process.env.BENCH_OUT ?? (ONLY ? undefined : path.join(ROOT, 'docs/benchmarks.md'));
+/** The report's last section comes from `npm run soak -- --hostile`, not from here: a new report keeps it. */
+const SOAK_HEADING = '## Soak under attack';
+
+function keptSoakSection(file: string): string {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const at = text.indexOf(`\n${SOAK_HEADING}`);
+  return at < 0 ? '' : text.slice(at);
+}
+
 /** Every server process gets the same allocator setting (docs/adr/0012-performance-levers.md). */
 const COMMON_ENV: Record<string, string> = { MALLOC_ARENA_MAX: '2' };
 /** The service's environment beyond PORT/HOST/DATA_DIR/LOG_LEVEL; the thread pool as `npm start` sizes it. */
@@ -509,7 +518,7 @@ async function main(): Promise<void> {
     const markdown = report((Date.now() - started) / 1000);
     log(`\n${markdown}`);
     if (OUT) {
-      writeFileSync(OUT, markdown);
+      writeFileSync(OUT, `${markdown.trimEnd()}\n${keptSoakSection(OUT)}`);
       log(`written to ${path.relative(ROOT, OUT)}`);
     }
   } finally {
