@@ -74,8 +74,20 @@ export class CachingCacheIndex implements CacheIndex {
     return this.inner.listRenditions(id);
   }
 
-  deleteRendition(key: string): Promise<void> {
+  deleteRendition(key: string): Promise<boolean> {
     return this.inner.deleteRendition(key);
+  }
+
+  renditionBytes(): Promise<number> {
+    return this.inner.renditionBytes();
+  }
+
+  leastRecentlyUsed(limit: number): Promise<readonly RenditionRecord[]> {
+    return this.inner.leastRecentlyUsed(limit);
+  }
+
+  touchRenditions(keys: readonly string[], at: Date): Promise<void> {
+    return this.inner.touchRenditions(keys, at);
   }
 
   deleteRenditionsOfVersion(id: ImageId, version: ContentVersion): Promise<void> {

@@ -50,6 +50,8 @@ export async function startService(config: Config, logger: Pino): Promise<Runnin
     onError: (error) => logger.error({ err: error }, 'the HTTP server failed to accept a connection; still listening'),
   });
   const tokenPurge = container.get(TOKENS.PurgeExpiredTokens).schedule();
+  const budget = container.isBound(TOKENS.RenditionBudget) ? container.get(TOKENS.RenditionBudget) : undefined;
+  budget?.start();
   // The bound address, not the loopback URL: an operator must see when every interface is listened on.
   logger.info(
     { 'server.address': http.address, 'server.port': http.port, url: http.url, originals: config.originals.driver, renditions: config.renditions.driver, index: config.index.driver },
@@ -62,6 +64,8 @@ export async function startService(config: Config, logger: Pino): Promise<Runnin
       const purgeStopped = tokenPurge.stop();
       await http.stop({ timeoutMs: config.shutdown.timeoutMs, whenClosed: () => container.get(TOKENS.BackgroundTasks).drain() });
       await purgeStopped;
+      // After the stores have drained (their evictions with them), before the index's pool closes.
+      await budget?.stop();
       await container.unbindAllAsync();
     })());
   return { server: http.server, container, url: http.url, stop };

@@ -236,6 +236,65 @@ export function describeCacheIndexContract(
       });
     });
 
+    describe('rendition budget: sizes and recency', () => {
+      // Earlier than any time another test writes (randomDate starts in 2001), so that these rows are the least
+      // recently used of a database that other tests share, and the listing's head is known.
+      const ancient = (offset: number): Date => new Date(-8_000_000_000_000_000 + offset);
+      let saved: RenditionRecord[] = [];
+
+      async function saveAncient(count: number): Promise<RenditionRecord[]> {
+        const original = OriginalMother.random();
+        const records = Array.from({ length: count }, (_, i) => RenditionRecordMother.of(original, { createdAt: ancient(i * 10), bytes: 1000 + i }));
+        for (const record of records) await index.saveRendition(record);
+        saved = records;
+        return records;
+      }
+
+      afterEach(async () => {
+        for (const record of saved) await index.deleteRendition(record.key);
+        saved = [];
+      });
+
+      it('sums the bytes of the rendition rows: saving adds, deleting subtracts, a second delete changes nothing', async () => {
+        const before = await index.renditionBytes();
+        const [a, b] = await saveAncient(2);
+        expect(await index.renditionBytes()).to.equal(before + (a?.bytes ?? 0) + (b?.bytes ?? 0));
+        expect(await index.deleteRendition(a?.key ?? '')).to.equal(true);
+        expect(await index.deleteRendition(a?.key ?? '')).to.equal(false);
+        expect(await index.renditionBytes()).to.equal(before + (b?.bytes ?? 0));
+      });
+
+      it('lists the least recently used first, by save time, then ties by key, up to the limit', async () => {
+        const [a, b, c] = await saveAncient(3);
+        const tie = RenditionRecordMother.of({ id: a?.originalId as ImageId, version: a?.originalVersion as ContentVersion }, { createdAt: ancient(0) });
+        await index.saveRendition(tie);
+        saved.push(tie);
+        const firstTwo = [a, tie].sort((x, y) => ((x?.key ?? '') < (y?.key ?? '') ? -1 : 1));
+        expect(await index.leastRecentlyUsed(4)).to.deep.equal([...firstTwo, b, c]);
+        expect(await index.leastRecentlyUsed(1)).to.deep.equal([firstTwo[0]]);
+      });
+
+      it('moves a touched rendition behind the others; an earlier touch, an unknown key and no keys change nothing', async () => {
+        const [a, b, c] = await saveAncient(3);
+        await index.touchRenditions([a?.key ?? '', 'never/stored/key.webp'], ancient(100));
+        expect(await index.leastRecentlyUsed(3)).to.deep.equal([b, c, a]);
+        await index.touchRenditions([a?.key ?? ''], ancient(5));
+        await index.touchRenditions([], ancient(200));
+        expect(await index.leastRecentlyUsed(3)).to.deep.equal([b, c, a]);
+        await index.touchRenditions([b?.key ?? ''], ancient(150));
+        await index.touchRenditions([b?.key ?? ''], ancient(150));
+        await index.touchRenditions([c?.key ?? ''], ancient(160));
+        expect(await index.leastRecentlyUsed(3)).to.deep.equal([a, b, c]);
+      });
+
+      it('counts saving a key again as a use', async () => {
+        const [a, b] = await saveAncient(2);
+        const again = { ...(a as RenditionRecord), createdAt: ancient(50) };
+        await index.saveRendition(again);
+        expect(await index.leastRecentlyUsed(2)).to.deep.equal([b, again]);
+      });
+    });
+
     describe('health and failures', () => {
       it('answers check() while the database is up', async () => {
         await index.check();
@@ -256,6 +315,9 @@ export function describeCacheIndexContract(
           ['listRenditions', () => index.listRenditions(original.id)],
           ['deleteRendition', () => index.deleteRendition(rendition.key)],
           ['deleteRenditionsOfVersion', () => index.deleteRenditionsOfVersion(original.id, original.version)],
+          ['renditionBytes', () => index.renditionBytes()],
+          ['leastRecentlyUsed', () => index.leastRecentlyUsed(10)],
+          ['touchRenditions', () => index.touchRenditions([rendition.key], new Date(0))],
         ];
         for (const [name, call] of calls) {
           const error = await thrown(call);

@@ -114,6 +114,21 @@ export function describeRenditionCacheContract(
       await cache.purge(renditionPrefix({ id: id as ImageId, version: v1 }));
     });
 
+    it('deletes one rendition only; deleting it again or a key never stored is not an error', async () => {
+      const id = freshId();
+      const gone = renditionKey(id, v1, fingerprintOf('d'), 'webp');
+      const kept = renditionKey(id, v1, fingerprintOf('e'), 'webp');
+      await cache.put(gone, someBytes(10), 'image/webp');
+      await cache.put(kept, someBytes(10), 'image/webp');
+      await cache.delete(gone);
+      await cache.delete(gone);
+      await cache.delete(renditionKey(freshId(), v1, fingerprintOf('f'), 'png'));
+      expect(await cache.open(gone)).to.equal(undefined);
+      const still = await cache.open(kept);
+      expect(still?.size).to.equal(10);
+      still?.body.destroy?.();
+    });
+
     for (const [size, name] of [
       [1, 'a 1-byte'],
       [3 * 1024 * 1024 + 5, 'a ~3 MB'],

@@ -1,5 +1,6 @@
 import { BackgroundTasks } from '../../src/application/background-tasks.js';
 import type { RenderGate } from '../../src/application/render-gate.js';
+import { RenditionBudget } from '../../src/application/rendition-budget.js';
 import { GetRendition, type GetRenditionSettings } from '../../src/application/use-cases/get-rendition.js';
 import { IssueToken } from '../../src/application/use-cases/issue-token.js';
 import { UploadOriginal } from '../../src/application/use-cases/upload-original.js';
@@ -47,6 +48,8 @@ export interface HarnessOptions {
   readonly tokenTtlSeconds?: number;
   /** Render slots for upload decodes (and, through `getRendition`, renders); none when absent. */
   readonly gate?: RenderGate;
+  /** A rendition budget of this many bytes (SPEC §8); none when absent. */
+  readonly maxRenditionBytes?: number;
 }
 
 /**
@@ -70,7 +73,9 @@ export function createApplicationHarness(options: HarnessOptions = {}) {
     { tokens, index, originals, renditions: cache, transformer, clock, background, gate: options.gate },
     { allowOverwrite, limits: settings.limits },
   );
-  const getRendition = new GetRendition({ index, originals, cache, transformer, clock, background, logger, settings, gate: options.gate });
+  const budget =
+    options.maxRenditionBytes === undefined ? undefined : new RenditionBudget({ index, cache, clock, logger }, { maxBytes: options.maxRenditionBytes });
+  const getRendition = new GetRendition({ index, originals, cache, transformer, clock, background, logger, settings, gate: options.gate, budget });
 
   return {
     index,
@@ -84,6 +89,7 @@ export function createApplicationHarness(options: HarnessOptions = {}) {
     issueToken,
     uploadOriginal,
     getRendition,
+    budget,
 
     /** Stores an original through the back door (store + index row), as an earlier upload would have. */
     async seedOriginal(id: ImageId, bytes: Uint8Array): Promise<OriginalMetadata> {

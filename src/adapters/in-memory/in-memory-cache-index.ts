@@ -23,6 +23,8 @@ function copyRendition(record: RenditionRecord): RenditionRecord {
 export class InMemoryCacheIndex extends SimulatedOutage implements CacheIndex {
   private readonly originals = new Map<string, OriginalMetadata>();
   private readonly renditions = new Map<string, RenditionRecord>();
+  /** Epoch milliseconds of each rendition's last recorded use (its save, or a later touch). */
+  private readonly lastUsed = new Map<string, number>();
 
   constructor() {
     super('cache index', IndexUnavailableError);
@@ -46,7 +48,7 @@ export class InMemoryCacheIndex extends SimulatedOutage implements CacheIndex {
     this.throwIfFailing();
     this.originals.delete(id);
     for (const [key, record] of this.renditions) {
-      if (record.originalId === id) this.renditions.delete(key);
+      if (record.originalId === id) this.forget(key);
     }
   }
 
@@ -59,6 +61,7 @@ export class InMemoryCacheIndex extends SimulatedOutage implements CacheIndex {
   async saveRendition(record: RenditionRecord): Promise<void> {
     this.throwIfFailing();
     this.renditions.set(record.key, copyRendition(record));
+    this.lastUsed.set(record.key, record.createdAt.getTime());
   }
 
   async listRenditions(id: ImageId): Promise<readonly RenditionRecord[]> {
@@ -69,15 +72,39 @@ export class InMemoryCacheIndex extends SimulatedOutage implements CacheIndex {
       .map(copyRendition);
   }
 
-  async deleteRendition(key: string): Promise<void> {
+  async deleteRendition(key: string): Promise<boolean> {
     this.throwIfFailing();
-    this.renditions.delete(key);
+    return this.forget(key);
   }
 
   async deleteRenditionsOfVersion(id: ImageId, version: ContentVersion): Promise<void> {
     this.throwIfFailing();
     for (const [key, record] of this.renditions) {
-      if (record.originalId === id && record.originalVersion === version) this.renditions.delete(key);
+      if (record.originalId === id && record.originalVersion === version) this.forget(key);
+    }
+  }
+
+  async renditionBytes(): Promise<number> {
+    this.throwIfFailing();
+    let total = 0;
+    for (const record of this.renditions.values()) total += record.bytes;
+    return total;
+  }
+
+  async leastRecentlyUsed(limit: number): Promise<readonly RenditionRecord[]> {
+    this.throwIfFailing();
+    const usedAt = (key: string): number => this.lastUsed.get(key) ?? 0;
+    return [...this.renditions.values()]
+      .sort((a, b) => usedAt(a.key) - usedAt(b.key) || compareText(a.key, b.key))
+      .slice(0, limit)
+      .map(copyRendition);
+  }
+
+  async touchRenditions(keys: readonly string[], at: Date): Promise<void> {
+    this.throwIfFailing();
+    for (const key of keys) {
+      const before = this.lastUsed.get(key);
+      if (before !== undefined && before < at.getTime()) this.lastUsed.set(key, at.getTime());
     }
   }
 
@@ -85,6 +112,10 @@ export class InMemoryCacheIndex extends SimulatedOutage implements CacheIndex {
     this.throwIfFailing();
   }
 
+  private forget(key: string): boolean {
+    this.lastUsed.delete(key);
+    return this.renditions.delete(key);
+  }
 }
 
 function compareText(a: string, b: string): number {

@@ -62,6 +62,11 @@ export class InMemoryRenditionCache extends SimulatedOutage implements Rendition
     return { url: publicUrlOf(this.publicBaseUrl, key), expiresAt: undefined };
   }
 
+  async delete(key: string): Promise<void> {
+    this.checkKey(key);
+    this.objects.delete(key);
+  }
+
   async purge(prefix: string): Promise<void> {
     this.throwIfFailing();
     assertObjectKey(prefix, 'prefix');

@@ -64,6 +64,10 @@ export class BucketRenditionCache implements RenditionCache {
     return { url, expiresAt: new Date(signedAt + this.signedUrlTtlSeconds * 1000) };
   }
 
+  async delete(key: string): Promise<void> {
+    await this.bucket.delete(this.names.of(key));
+  }
+
   async purge(prefix: string): Promise<void> {
     await this.bucket.deletePrefix(this.names.ofPrefix(prefix));
   }

@@ -28,6 +28,7 @@ interface RenditionRow {
   height: number;
   bytes: number | string;
   created_at: number | string;
+  last_used_at?: number | string;
 }
 
 function originalToRow(original: OriginalMetadata): OriginalRow {
@@ -69,6 +70,8 @@ function renditionToRow(record: RenditionRecord): RenditionRow {
     height: record.height,
     bytes: record.bytes,
     created_at: record.createdAt.getTime(),
+    // Saving (again) is a use: a rendition just stored is the last one an eviction should pick.
+    last_used_at: record.createdAt.getTime(),
   };
 }
 
@@ -152,15 +155,44 @@ export class SqlCacheIndex implements CacheIndex {
     });
   }
 
-  async deleteRendition(key: string): Promise<void> {
+  async deleteRendition(key: string): Promise<boolean> {
     return indexOperation('deleting a rendition', async () => {
-      await this.knex('renditions').where({ key }).delete();
+      const deleted = await this.knex('renditions').where({ key }).delete();
+      return deleted > 0;
     });
   }
 
   async deleteRenditionsOfVersion(id: ImageId, version: ContentVersion): Promise<void> {
     return indexOperation('deleting renditions of a version', async () => {
       await this.knex('renditions').where({ original_id: id, original_version: version }).delete();
+    });
+  }
+
+  async renditionBytes(): Promise<number> {
+    return indexOperation('summing rendition bytes', async () => {
+      const row = (await this.knex('renditions').sum({ total: 'bytes' }).first()) as { total: number | string | null } | undefined;
+      // pg sums a bigint column into a numeric, returned as a string; no row sums to null.
+      return Number(row?.total ?? 0);
+    });
+  }
+
+  async leastRecentlyUsed(limit: number): Promise<readonly RenditionRecord[]> {
+    return indexOperation('listing least recently used renditions', async () => {
+      const rows = await this.knex<RenditionRow>('renditions')
+        .orderBy([
+          { column: 'last_used_at', order: 'asc' },
+          { column: 'key', order: 'asc' },
+        ])
+        .limit(limit);
+      return rows.map(renditionFromRow);
+    });
+  }
+
+  async touchRenditions(keys: readonly string[], at: Date): Promise<void> {
+    if (keys.length === 0) return;
+    const time = at.getTime();
+    return indexOperation('recording rendition use', async () => {
+      await this.knex('renditions').whereIn('key', [...keys]).where('last_used_at', '<', time).update({ last_used_at: time });
     });
   }
 

@@ -44,6 +44,25 @@ const MIGRATIONS: Readonly<Record<string, Knex.Migration>> = {
       await knex.schema.dropTable('originals');
     },
   },
+  '0002-rendition-last-used': {
+    async up(knex) {
+      // Not null with a default, which both dialects can add to a filled table; rows written meanwhile by a
+      // replica still on the previous version get 0 and are the first an eviction picks.
+      await knex.schema.alterTable('renditions', (table) => {
+        table.bigInteger('last_used_at').notNullable().defaultTo(0);
+      });
+      await knex('renditions').update({ last_used_at: knex.ref('created_at') });
+      await knex.schema.alterTable('renditions', (table) => {
+        table.index(['last_used_at', 'key'], 'renditions_last_used_at_key_index');
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable('renditions', (table) => {
+        table.dropIndex(['last_used_at', 'key'], 'renditions_last_used_at_key_index');
+        table.dropColumn('last_used_at');
+      });
+    },
+  },
 };
 
 /**

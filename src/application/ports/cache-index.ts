@@ -44,11 +44,30 @@ export interface CacheIndex {
   /** Every rendition row of `id`, oldest first. */
   listRenditions(id: ImageId): Promise<readonly RenditionRecord[]>;
 
-  /** Removes rendition rows: one key. Idempotent. */
-  deleteRendition(key: string): Promise<void>;
+  /**
+   * Removes one rendition row. Idempotent: resolves `false` when there was no row (another replica or a purge
+   * removed it first), `true` when this call removed it, so that only one of two racing evictions counts.
+   */
+  deleteRendition(key: string): Promise<boolean>;
 
   /** Removes the rendition rows of one version of `id` (after a re-upload). Idempotent. */
   deleteRenditionsOfVersion(id: ImageId, version: ContentVersion): Promise<void>;
+
+  /** The sum of `bytes` over every rendition row; 0 when there is none. */
+  renditionBytes(): Promise<number>;
+
+  /**
+   * Up to `limit` rendition rows, least recently used first: by the last time `touchRenditions` recorded, or
+   * else the time the row was saved (saving a key again counts as a use); ties by key. Empty when there is none.
+   */
+  leastRecentlyUsed(limit: number): Promise<readonly RenditionRecord[]>;
+
+  /**
+   * Records that these renditions were used at `at`, in one statement whatever the number of keys (callers
+   * batch; an empty list does nothing). Keys without a row are ignored; a time earlier than the one recorded
+   * does not move it back, so a late or repeated batch is harmless. Idempotent.
+   */
+  touchRenditions(keys: readonly string[], at: Date): Promise<void>;
 
   /** Resolves when the database answers; throws `IndexUnavailableError` otherwise. */
   check(): Promise<void>;

@@ -34,6 +34,9 @@ export interface RenditionCache {
    */
   locate(key: string): Promise<RenditionLocation | undefined>;
 
+  /** Removes one rendition (an eviction). Idempotent: a missing object is not an error. */
+  delete(key: string): Promise<void>;
+
   /**
    * Removes every object whose key starts with `prefix`: `renditionPrefix(original)` for one version,
    * `imagePrefix(id)` for every version of an original. Idempotent.

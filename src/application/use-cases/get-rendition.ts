@@ -9,6 +9,7 @@ import { Rendition, resolveSpec, type RenderDefaults } from '../../domain/rendit
 import { OriginalNotFoundError, StoreUnavailableError } from '../application-error.js';
 import type { BackgroundTasks } from '../background-tasks.js';
 import type { RenderGate } from '../render-gate.js';
+import type { RenditionBudget } from '../rendition-budget.js';
 import { SingleFlight } from '../single-flight.js';
 import type { CacheIndex, RenditionRecord } from '../ports/cache-index.js';
 import type { Clock } from '../ports/clock.js';
@@ -48,6 +49,8 @@ export interface GetRenditionDependencies {
   readonly gate?: RenderGate;
   /** Single flight across processes sharing the index; without one, only within this process. */
   readonly lock?: RenditionLock;
+  /** Keeps stored renditions within a byte budget (SPEC §8); without one, they are kept until purged. */
+  readonly budget?: RenditionBudget;
 }
 
 const DEFAULT_LOCK_WAIT_MS = 5_000;
@@ -163,10 +166,16 @@ export class GetRendition {
   ): Promise<GetRenditionOutput | undefined> {
     if (delivery === 'redirect') {
       const location = await this.deps.cache.locate(rendition.key);
-      if (location !== undefined) return { kind: 'redirect', ...answer, url: location.url, expiresAt: location.expiresAt };
+      if (location !== undefined) {
+        this.deps.budget?.used(rendition.key);
+        return { kind: 'redirect', ...answer, url: location.url, expiresAt: location.expiresAt };
+      }
     }
     const object = await this.deps.cache.open(rendition.key);
-    if (object !== undefined && object.size === record.bytes) return { kind: 'stream', ...answer, object };
+    if (object !== undefined && object.size === record.bytes) {
+      this.deps.budget?.used(rendition.key);
+      return { kind: 'stream', ...answer, object };
+    }
     if (object === undefined) {
       this.deps.logger.warn('index row without object; rendering again', { key: rendition.key });
     } else {
@@ -236,6 +245,7 @@ export class GetRendition {
           createdAt: this.deps.clock.now(),
         });
         await this.withdrawIfSuperseded(original);
+        await this.deps.budget?.enforce();
       } finally {
         // Released only once the row is written, so the replica that takes the lock next finds it.
         if (held !== undefined) this.unlock(held, key);

@@ -60,6 +60,16 @@ const memoryStorage = z.strictObject({ driver: z.literal('memory') });
 
 const storage = z.discriminatedUnion('driver', [filesystemStorage, s3Storage, gcsStorage, memoryStorage]);
 
+/** What every rendition driver accepts besides its own keys: the rendition budget (SPEC §8, off when absent). */
+const renditionBudget = { maxBytes: positiveInt.optional() };
+
+const renditionStorage = z.discriminatedUnion('driver', [
+  filesystemStorage.safeExtend(renditionBudget),
+  s3Storage.safeExtend(renditionBudget),
+  gcsStorage.safeExtend(renditionBudget),
+  memoryStorage.safeExtend(renditionBudget),
+]);
+
 const index = z.discriminatedUnion('driver', [
   z.strictObject({ driver: z.literal('memory') }),
   z.strictObject({
@@ -159,7 +169,7 @@ export const configSchema = z.strictObject({
     allowOverwrite: z.boolean().default(false),
   }).prefault({}),
   originals: storage.prefault({ driver: 'filesystem' }),
-  renditions: storage.prefault({ driver: 'filesystem' }),
+  renditions: renditionStorage.prefault({ driver: 'filesystem' }),
   index: index.prefault({ driver: 'sqlite' }),
   shutdown: z.strictObject({
     timeoutMs: positiveInt.default(25_000),
@@ -169,3 +179,4 @@ export const configSchema = z.strictObject({
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type StorageConfig = z.output<typeof storage>;
+export type RenditionStorageConfig = z.output<typeof renditionStorage>;

@@ -67,6 +67,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<readonly [name: string, key: s
       [`${prefix}_KEY_FILENAME`, `${store}.keyFilename`, 'string'],
     ] as const;
   }),
+  ['RENDITIONS_MAX_BYTES', 'renditions.maxBytes', 'number'],
   ['INDEX_DRIVER', 'index.driver', 'string'],
   ['SQLITE_FILENAME', 'index.filename', 'string'],
   ['DATABASE_URL', 'index.url', 'string'],

@@ -5,6 +5,7 @@ import type { Logger as Pino } from 'pino';
 import type { PrometheusMetrics } from '../../adapters/prometheus/prometheus-metrics.js';
 import type { BackgroundTasks } from '../../application/background-tasks.js';
 import type { RenderGate } from '../../application/render-gate.js';
+import type { RenditionBudget } from '../../application/rendition-budget.js';
 import type { CacheIndex } from '../../application/ports/cache-index.js';
 import type { Clock } from '../../application/ports/clock.js';
 import type { Logger } from '../../application/ports/logger.js';
@@ -52,5 +53,7 @@ export const TOKENS = {
   PurgeExpiredTokens: Symbol('PurgeExpiredTokens') as ServiceIdentifier<PurgeExpiredTokens>,
   HttpApp: Symbol('HttpApp') as ServiceIdentifier<Express>,
   RenderGate: Symbol('RenderGate') as ServiceIdentifier<RenderGate>,
+  /** Bound only when `renditions.maxBytes` is set. */
+  RenditionBudget: Symbol('RenditionBudget') as ServiceIdentifier<RenditionBudget>,
   Metrics: Symbol('Metrics') as ServiceIdentifier<PrometheusMetrics>,
 } as const;

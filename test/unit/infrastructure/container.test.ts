@@ -43,24 +43,24 @@ function s3(bucket: string) {
 const COMBINATIONS: readonly Combination[] = [
   {
     name: 'memory originals, memory renditions, memory index',
-    unbound: SQL_ONLY,
+    unbound: [...SQL_ONLY, 'RenditionBudget'],
     offline: true,
     config: () => ({ originals: { driver: 'memory' }, renditions: { driver: 'memory' }, index: { driver: 'memory' } }),
   },
   {
     name: 'filesystem originals, filesystem renditions, sqlite index',
-    unbound: [],
+    unbound: ['RenditionBudget'],
     offline: true,
     config: (dataDir) => ({ dataDir, originals: { driver: 'filesystem' }, renditions: { driver: 'filesystem' }, index: { driver: 'sqlite' } }),
   },
   {
-    name: 'filesystem originals (own root), filesystem renditions with a public URL, sqlite index (own file)',
+    name: 'filesystem originals (own root), filesystem renditions with a public URL and a budget, sqlite index (own file)',
     unbound: [],
     offline: true,
     config: (dataDir) => ({
       dataDir: path.join(dataDir, 'unused'),
       originals: { driver: 'filesystem', root: path.join(dataDir, 'o') },
-      renditions: { driver: 'filesystem', root: path.join(dataDir, 'r') },
+      renditions: { driver: 'filesystem', root: path.join(dataDir, 'r'), maxBytes: 1_000_000 },
       index: { driver: 'sqlite', filename: path.join(dataDir, 'db', 'index.sqlite') },
       delivery: { publicBaseUrl: 'https://cdn.example.test/' },
     }),
@@ -73,7 +73,7 @@ const COMBINATIONS: readonly Combination[] = [
   },
   {
     name: 'filesystem originals, filesystem renditions, postgres index',
-    unbound: [],
+    unbound: ['RenditionBudget'],
     offline: true,
     config: (dataDir) => {
       const url = postgresUrl;
@@ -81,14 +81,14 @@ const COMBINATIONS: readonly Combination[] = [
     },
   },
   {
-    name: 's3 originals, s3 renditions, memory index (dummy endpoint, constructed lazily)',
+    name: 's3 originals, s3 renditions with a budget, memory index (dummy endpoint, constructed lazily)',
     unbound: SQL_ONLY,
     offline: false,
-    config: () => ({ originals: s3('originals'), renditions: { ...s3('renditions'), prefix: 'cache/' }, index: { driver: 'memory' } }),
+    config: () => ({ originals: s3('originals'), renditions: { ...s3('renditions'), prefix: 'cache/', maxBytes: 1_000_000 }, index: { driver: 'memory' } }),
   },
   {
     name: 's3 originals, filesystem renditions, sqlite index (dummy endpoint)',
-    unbound: [],
+    unbound: ['RenditionBudget'],
     offline: false,
     config: (dataDir) => ({ dataDir, originals: s3('originals'), renditions: { driver: 'filesystem' }, index: { driver: 'sqlite' } }),
   },

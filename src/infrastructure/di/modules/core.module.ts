@@ -1,7 +1,8 @@
-import { ContainerModule } from 'inversify';
+import { ContainerModule, type ResolutionContext } from 'inversify';
 import type { Logger as Pino } from 'pino';
 import { BackgroundTasks } from '../../../application/background-tasks.js';
 import { RenderGate } from '../../../application/render-gate.js';
+import { RenditionBudget } from '../../../application/rendition-budget.js';
 import { CheckReadiness } from '../../../application/use-cases/check-readiness.js';
 import { DeleteImage } from '../../../application/use-cases/delete-image.js';
 import { GetRendition, type GetRenditionSettings } from '../../../application/use-cases/get-rendition.js';
@@ -27,6 +28,23 @@ function renditionSettings(config: Config): GetRenditionSettings {
     lockWaitMs: render.lockWaitMs,
     budget: { timeoutMs: render.timeoutMs, avifEffort: render.avifEffort },
   };
+}
+
+/** The budget is optional: bound only when `renditions.maxBytes` is set. */
+function getRendition(context: ResolutionContext, config: Config): GetRendition {
+  return new GetRendition({
+    index: context.get(TOKENS.CacheIndex),
+    originals: context.get(TOKENS.OriginalStore),
+    cache: context.get(TOKENS.RenditionCache),
+    transformer: context.get(TOKENS.Transformer),
+    clock: context.get(TOKENS.Clock),
+    background: context.get(TOKENS.BackgroundTasks),
+    logger: context.get(TOKENS.Logger),
+    gate: context.get(TOKENS.RenderGate),
+    lock: context.get(TOKENS.RenditionLock),
+    budget: context.get(TOKENS.RenditionBudget, { optional: true }),
+    settings: renditionSettings(config),
+  });
 }
 
 /** Config, logging, clock, randomness and the use cases: everything that does not depend on a driver choice. */
@@ -59,11 +77,14 @@ export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
         ),
       [TOKENS.TokenStore, TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks, TOKENS.RenderGate],
     );
-    bind(TOKENS.GetRendition).toResolvedValue(
-      (index, originals, cache, transformer, clock, background, logger, gate, lock) =>
-        new GetRendition({ index, originals, cache, transformer, clock, background, logger, gate, lock, settings: renditionSettings(config) }),
-      [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks, TOKENS.Logger, TOKENS.RenderGate, TOKENS.RenditionLock],
-    );
+    const maxBytes = config.renditions.maxBytes;
+    if (maxBytes !== undefined) {
+      bind(TOKENS.RenditionBudget).toResolvedValue(
+        (index, cache, clock, logger) => new RenditionBudget({ index, cache, clock, logger }, { maxBytes }),
+        [TOKENS.CacheIndex, TOKENS.RenditionCache, TOKENS.Clock, TOKENS.Logger],
+      );
+    }
+    bind(TOKENS.GetRendition).toDynamicValue((context) => getRendition(context, config));
     bind(TOKENS.DeleteImage).toResolvedValue(
       (index, originals, renditions) => new DeleteImage(index, originals, renditions),
       [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache],
