@@ -194,6 +194,7 @@ export function createImageService(config: ConfigInput = {}, options: { readonly
   let closed: Promise<void> | undefined;
   let tokenPurge: PurgeSchedule | undefined;
   const application = useCasesOf(container);
+  const budget = container.get(TOKENS.RenditionBudget, { optional: true });
   return {
     ...application,
     config: settings,
@@ -202,11 +203,13 @@ export function createImageService(config: ConfigInput = {}, options: { readonly
       (started ??= (async () => {
         await runStartupTasks(container);
         if (closed === undefined) tokenPurge = application.purgeExpiredTokens.schedule();
+        if (closed === undefined) budget?.start();
       })()),
     close: () =>
       (closed ??= (async () => {
         await tokenPurge?.stop();
         await application.drain();
+        await budget?.stop();
         await container.unbindAllAsync();
       })()),
   };

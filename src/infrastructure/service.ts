@@ -50,7 +50,7 @@ export async function startService(config: Config, logger: Pino): Promise<Runnin
     onError: (error) => logger.error({ err: error }, 'the HTTP server failed to accept a connection; still listening'),
   });
   const tokenPurge = container.get(TOKENS.PurgeExpiredTokens).schedule();
-  const budget = container.isBound(TOKENS.RenditionBudget) ? container.get(TOKENS.RenditionBudget) : undefined;
+  const budget = container.get(TOKENS.RenditionBudget, { optional: true });
   budget?.start();
   // The bound address, not the loopback URL: an operator must see when every interface is listened on.
   logger.info(

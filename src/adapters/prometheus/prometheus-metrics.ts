@@ -7,6 +7,14 @@ export interface RenderQueueGauge {
   readonly waiting: number;
 }
 
+/** The rendition budget as the metrics see it (a `RenditionBudget`). */
+export interface RenditionBudgetGauge {
+  /** The stored total its last eviction round saw, `undefined` before the first. */
+  readonly storedBytes: number | undefined;
+  /** Renditions this process has evicted so far. */
+  readonly evictions: number;
+}
+
 export type RenderOutcome = 'ok' | 'failed';
 
 /**
@@ -31,6 +39,7 @@ export class PrometheusMetrics {
   private readonly uploadBytes: Counter;
   private readonly backendErrors: Counter<'component' | 'code'>;
   private readonly signatureFailures: Counter<'reason'>;
+  private budget: RenditionBudgetGauge | undefined;
 
   constructor(options: { readonly prefix?: string; readonly renderQueue?: RenderQueueGauge; readonly defaultMetrics?: boolean } = {}) {
     const prefix = options.prefix ?? 'lir_';
@@ -81,6 +90,12 @@ export class PrometheusMetrics {
       registers,
     });
     registerQueueGauges(prefix, registers, options.renderQueue);
+    registerBudgetMetrics(prefix, registers, () => this.budget);
+  }
+
+  /** Exposes the rendition budget, read at scrape time: the budget counts on its own, so the application knows nothing of metrics. */
+  watchRenditionBudget(budget: RenditionBudgetGauge): void {
+    this.budget = budget;
   }
 
   get contentType(): string {
@@ -134,6 +149,29 @@ function registerQueueGauges(prefix: string, registers: Registry[], queue: Rende
     registers,
     collect() {
       this.set(queue?.active ?? 0);
+    },
+  });
+}
+
+/** Registered whether or not a budget is configured (both stay 0 without one), so dashboards need no special case. */
+function registerBudgetMetrics(prefix: string, registers: Registry[], budget: () => RenditionBudgetGauge | undefined): void {
+  new Gauge({
+    name: `${prefix}renditions_stored_bytes`,
+    help: 'Bytes of stored renditions as the index summed them after the last store (0 without a rendition budget)',
+    registers,
+    collect() {
+      this.set(budget()?.storedBytes ?? 0);
+    },
+  });
+  let counted = 0;
+  new Counter({
+    name: `${prefix}rendition_evictions_total`,
+    help: 'Renditions this process evicted to stay within the rendition budget',
+    registers,
+    collect() {
+      const evictions = budget()?.evictions ?? 0;
+      this.inc(evictions - counted);
+      counted = evictions;
     },
   });
 }

@@ -17,6 +17,12 @@ async function bytesOnDisk(folder: string): Promise<number> {
   return total;
 }
 
+/** The value of an unlabelled sample in the Prometheus text exposition. */
+function metricValue(text: string, name: string): number | undefined {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
 describe('Rendition budget on the real service (SPEC §8, RENDITIONS_MAX_BYTES)', function () {
   this.timeout(120_000);
   let service: TestService;
@@ -45,6 +51,9 @@ describe('Rendition budget on the real service (SPEC §8, RENDITIONS_MAX_BYTES)'
     }
     expect(largest).to.be.greaterThan(250_000);
     expect(await bytesOnDisk(folder)).to.equal(await index.renditionBytes());
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metricValue(metrics, 'lir_renditions_stored_bytes')).to.equal(await index.renditionBytes());
+    expect(metricValue(metrics, 'lir_rendition_evictions_total')).to.be.greaterThan(15);
 
     const recent = await fetch(`${service.url}/${id}_400_0.png`);
     expect([recent.status, recent.headers.get('x-cache')]).to.deep.equal([200, 'HIT']);

@@ -13,6 +13,11 @@ import { TOKENS } from '../tokens.js';
 export function prometheusMetricsModule(): ContainerModule {
   return new ContainerModule(({ bind, onActivation }) => {
     bind(TOKENS.Metrics).toResolvedValue((renderQueue) => new PrometheusMetrics({ renderQueue }), [TOKENS.RenderGate]);
+    // On activation rather than as a dependency of the metrics: the budget needs the index, which the metrics wrap.
+    onActivation(TOKENS.RenditionBudget, (context, budget) => {
+      context.get(TOKENS.Metrics).watchRenditionBudget(budget);
+      return budget;
+    });
     onActivation(TOKENS.Transformer, (context, transformer) => new MeteredTransformer(transformer, context.get(TOKENS.Metrics)));
     onActivation(TOKENS.OriginalStore, (context, store) => {
       const metrics = context.get(TOKENS.Metrics);
