@@ -90,8 +90,11 @@ const MIGRATION_CONFIG: Knex.MigratorConfig = {
   tableName: 'index_migrations',
 };
 
-/** Several replicas starting at once race for knex's migration lock; the losers wait and retry. */
-const LOCK_RETRIES = 20;
+/**
+ * Several replicas starting at once race for knex's migration lock; the losers wait and retry. Up to 30 s:
+ * on a loaded host the winner's migrations (two since the rendition budget) held the lock past 10 s.
+ */
+const LOCK_RETRIES = 60;
 const LOCK_RETRY_DELAY_MS = 500;
 
 function isMigrationRace(error: unknown): boolean {
