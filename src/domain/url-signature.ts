@@ -1,7 +1,8 @@
 /**
  * Signs the part of an image URL that SPEC §8 covers and returns the signature as base64url without
- * padding. The domain imports no cryptography (ADR 0017), so HMAC-SHA256 is passed in: the server's
- * comes from `createUrlSigner` (node:crypto), the only place that ever holds a key (ADR 0021).
+ * padding. The client helpers that use this run in browsers, where `node:crypto` does not exist (the
+ * domain allows it only for hashing, ADR 0002), so HMAC-SHA256 is passed in: the server's comes from
+ * `createUrlSigner` (node:crypto), the only place that ever holds a key (ADR 0021).
  */
 export type UrlSigner = (signedPart: string) => string;
 
