@@ -15,7 +15,15 @@ export interface RenderGateSettings {
  */
 const RETRY_AFTER_SECONDS = 2;
 
+/**
+ * Work estimated at this many CPU milliseconds or more is heavy (ADR 0023): the renders pages ask for (up to about
+ * 1 MP of JPEG, WebP or AVIF, half a megapixel of GIF) estimate well below it, while what is over it holds a slot
+ * for seconds of wall time on a loaded host, the wait a light miss must not inherit.
+ */
+export const HEAVY_WORK_MS = 1000;
+
 interface Waiter {
+  readonly heavy: boolean;
   readonly admit: () => void;
   readonly timer: ReturnType<typeof setTimeout>;
 }
@@ -31,20 +39,34 @@ interface Waiter {
  * encodes run than configured (ADR 0014). Work that could not finish within the limit is refused before it
  * gets here, so a held slot outlives its answer by little.
  *
+ * Heavy work (an estimate of `HEAVY_WORK_MS` or more) may hold at most `concurrency - 1` slots (one when
+ * `concurrency` is 1), so with two or more slots one always stays for light work: a render at the size limit or
+ * a large decode proof cannot make an ordinary miss wait seconds behind it (ADR 0023). Waiters are admitted
+ * oldest first, skipping heavy ones while the heavy lane is full; so light work overtakes heavy work only when
+ * the heavy work could not run anyway, and heavy work keeps its order among itself.
+ *
  * Only renders and upload decodes pass through the gate; cache hits never wait here.
  */
 export class RenderGate {
   private running = 0;
+  private runningHeavy = 0;
+  private readonly heavyLimit: number;
   private readonly queue: Waiter[] = [];
 
   constructor(private readonly settings: RenderGateSettings) {
     if (!(settings.concurrency >= 1)) throw new RangeError('concurrency must be at least 1');
     if (!(settings.queueLimit >= 0)) throw new RangeError('queueLimit must not be negative');
+    this.heavyLimit = Math.max(1, settings.concurrency - 1);
   }
 
   /** Renders running now, including abandoned ones whose work has not ended yet. */
   get active(): number {
     return this.running;
+  }
+
+  /** Heavy renders and decodes holding a slot now (at most `max(1, concurrency - 1)`). */
+  get activeHeavy(): number {
+    return this.runningHeavy;
   }
 
   /** Renders waiting for a slot now. */
@@ -53,23 +75,24 @@ export class RenderGate {
   }
 
   /**
-   * Runs `work` once a slot is free. Throws `OverloadedError` if the queue is full or the wait
-   * outlasts `timeoutMs`, and `RenderTimeoutError` if `work` itself outlasts `timeoutMs`; the slot is
-   * released only when `work` settles.
+   * Runs `work` once a slot is free, `estimatedMs` (its CPU estimate) deciding whether it is heavy. Throws
+   * `OverloadedError` if the queue is full or the wait outlasts `timeoutMs`, and `RenderTimeoutError` if `work`
+   * itself outlasts `timeoutMs`; the slot is released only when `work` settles.
    */
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    await this.acquire();
+  async run<T>(work: () => Promise<T>, estimatedMs: number): Promise<T> {
+    const heavy = estimatedMs >= HEAVY_WORK_MS;
+    await this.acquire(heavy);
     let task: Promise<T>;
     try {
       task = work();
     } catch (error) {
-      this.release();
+      this.release(heavy);
       throw error;
     }
     // The slot follows the work, not the answer.
     task.then(
-      () => this.release(),
-      () => this.release(),
+      () => this.release(heavy),
+      () => this.release(heavy),
     );
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
@@ -82,9 +105,19 @@ export class RenderGate {
     }
   }
 
-  private acquire(): Promise<void> {
-    if (this.running < this.settings.concurrency) {
-      this.running += 1;
+  private canStart(heavy: boolean): boolean {
+    return this.running < this.settings.concurrency && (!heavy || this.runningHeavy < this.heavyLimit);
+  }
+
+  private start(heavy: boolean): void {
+    this.running += 1;
+    if (heavy) this.runningHeavy += 1;
+  }
+
+  private acquire(heavy: boolean): Promise<void> {
+    // Whoever waits is waiting for a slot this work could not take either, or for the heavy lane it does not need.
+    if (this.canStart(heavy)) {
+      this.start(heavy);
       return Promise.resolve();
     }
     if (this.queue.length >= this.settings.queueLimit) {
@@ -94,6 +127,7 @@ export class RenderGate {
     }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
+        heavy,
         admit: resolve,
         timer: setTimeout(() => {
           const at = this.queue.indexOf(waiter);
@@ -105,14 +139,17 @@ export class RenderGate {
     });
   }
 
-  private release(): void {
-    const next = this.queue.shift();
-    if (next === undefined) {
-      this.running -= 1;
-      return;
+  private release(heavy: boolean): void {
+    this.running -= 1;
+    if (heavy) this.runningHeavy -= 1;
+    for (;;) {
+      const at = this.queue.findIndex((waiter) => this.canStart(waiter.heavy));
+      if (at < 0) return;
+      const next = this.queue.splice(at, 1)[0];
+      if (next === undefined) return;
+      clearTimeout(next.timer);
+      this.start(next.heavy);
+      next.admit();
     }
-    // The slot passes straight to the next waiter, so `running` stays the same.
-    clearTimeout(next.timer);
-    next.admit();
   }
 }

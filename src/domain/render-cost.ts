@@ -1,6 +1,6 @@
 import { RenditionTooCostlyError } from './domain-error.js';
-import { supportsAnimation, type OutputFormat } from './image-format.js';
-import { decodedFrames } from './limits.js';
+import { supportsAnimation, type InputFormat, type OutputFormat } from './image-format.js';
+import { decodedFrames, decodedPixels } from './limits.js';
 import type { ImageInfo } from './original.js';
 import type { RenditionSpec } from './rendition.js';
 
@@ -25,6 +25,19 @@ const MS_PER_MEGAPIXEL: Readonly<Record<Exclude<OutputFormat, 'avif'>, number>> 
 
 /** AVIF (aom) by sharp's `effort` 0…9; effort 4 is ~20× effort 1 for ~9 % smaller files. */
 const AVIF_MS_PER_MEGAPIXEL: readonly number[] = [100, 150, 460, 620, 3000, 4100, 8500, 11_800, 13_600, 33_300];
+
+/**
+ * CPU ms per decoded megapixel of an upload's decode proof (a full decode shrunk to a thumbnail), measured like the
+ * coefficients above on noise-textured images of 3 and 50 MP, rounded up. JPEG and WebP shrink while decoding.
+ */
+const DECODE_MS_PER_MEGAPIXEL: Readonly<Record<InputFormat, number>> = {
+  jpeg: 6,
+  png: 12,
+  webp: 40,
+  avif: 100,
+  gif: 10,
+  tiff: 12,
+};
 
 /** Fixed work per frame of an animated output, whatever its size (1000 frames of 1x1 → 64x32 WebP: 1.0 s). */
 const MS_PER_FRAME = 2;
@@ -73,6 +86,11 @@ export function estimateRenderMs(work: RenderWork, avifEffort: number): number {
   return ((work.pixels * work.frames) / 1e6) * msPerMegapixel(work.format, avifEffort) + frameOverhead;
 }
 
+/** Estimated CPU milliseconds to decode all of an original's decoded frames: what its decode proof costs. */
+export function estimateDecodeMs(info: Pick<ImageInfo, 'format' | 'width' | 'height' | 'pages'>): number {
+  return (decodedPixels(info) / 1e6) * DECODE_MS_PER_MEGAPIXEL[info.format];
+}
+
 /** The most output pixels (all frames together) of `format` that fit the budget. */
 export function pixelBudget(format: OutputFormat, frames: number, budget: RenderBudget): number {
   const ms = budget.timeoutMs * BUDGET_SHARE - (frames > 1 ? frames * MS_PER_FRAME : 0);
@@ -87,12 +105,12 @@ export function renderWorkOf(spec: RenditionSpec, info: Pick<ImageInfo, 'format'
 
 /**
  * SPEC §6: refuses, before any work starts, a render whose estimate exceeds its share of the time limit, with
- * `RenditionTooCostlyError` (422) naming what would fit.
+ * `RenditionTooCostlyError` (422) naming what would fit. Returns the estimate of an admitted render.
  */
-export function checkRenderCost(spec: RenditionSpec, info: Pick<ImageInfo, 'format' | 'pages'>, budget: RenderBudget): void {
+export function checkRenderCost(spec: RenditionSpec, info: Pick<ImageInfo, 'format' | 'pages'>, budget: RenderBudget): number {
   const work = renderWorkOf(spec, info);
   const estimate = estimateRenderMs(work, budget.avifEffort);
-  if (estimate <= budget.timeoutMs * BUDGET_SHARE) return;
+  if (estimate <= budget.timeoutMs * BUDGET_SHARE) return estimate;
   const { width, height } = spec.geometry.output;
   const what = work.frames > 1 ? `${width}x${height} x ${work.frames} frames` : `${width}x${height}`;
   const fits = pixelBudget(work.format, work.frames, budget);

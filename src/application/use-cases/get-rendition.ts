@@ -4,7 +4,7 @@ import type { ImageRequest } from '../../domain/image-request.js';
 import type { Limits } from '../../domain/limits.js';
 import type { ImageInfo, OriginalMetadata } from '../../domain/original.js';
 import { renditionPrefix } from '../../domain/object-key.js';
-import { checkRenderCost, pixelBudget, type RenderBudget } from '../../domain/render-cost.js';
+import { checkRenderCost, estimateDecodeMs, pixelBudget, type RenderBudget } from '../../domain/render-cost.js';
 import { Rendition, resolveSpec, type RenderDefaults } from '../../domain/rendition.js';
 import { OriginalNotFoundError, StoreUnavailableError } from '../application-error.js';
 import type { BackgroundTasks } from '../background-tasks.js';
@@ -274,14 +274,15 @@ export class GetRendition {
   /**
    * Renders a miss within the resource model (ADR 0014): work the cost model says cannot finish within the time
    * limit is refused before it starts (422), and the original is read only once a render slot is granted, so a
-   * queued render holds no bytes and memory is bounded by the slots, not by the queue.
+   * queued render holds no bytes and memory is bounded by the slots, not by the queue. The gate is told the larger
+   * of the render's estimate and its original's decode, so a small thumbnail of a huge original counts as heavy.
    */
   private async render(original: OriginalMetadata, rendition: Rendition): Promise<RenderedImage> {
     // The index holds what the upload's inspect read from these bytes (the key names their hash): no second header read.
     const info: ImageInfo = { format: original.format, width: original.width, height: original.height, pages: original.pages, hasAlpha: original.hasAlpha };
-    checkRenderCost(rendition.spec, info, this.settings.budget);
+    const estimatedMs = Math.max(checkRenderCost(rendition.spec, info, this.settings.budget), estimateDecodeMs(info));
     const work = async () => this.deps.transformer.render(await this.readOriginal(original), rendition.spec, info);
-    return this.deps.gate === undefined ? work() : this.deps.gate.run(work);
+    return this.deps.gate === undefined ? work() : this.deps.gate.run(work, estimatedMs);
   }
 
   private async readOriginal(original: OriginalMetadata): Promise<Uint8Array> {

@@ -1,6 +1,7 @@
 import type { ImageId } from '../../domain/image-id.js';
 import { checkOriginalSize, type Limits } from '../../domain/limits.js';
 import { contentVersionOf, type ImageInfo, type OriginalMetadata } from '../../domain/original.js';
+import { estimateDecodeMs } from '../../domain/render-cost.js';
 import { renditionPrefix } from '../../domain/object-key.js';
 import { Token, type TokenHash } from '../../domain/token.js';
 import { OriginalExistsError, TokenRejectedError } from '../application-error.js';
@@ -106,14 +107,14 @@ export class UploadOriginal {
 
   /**
    * The header first, checked against the limits: a bomb is refused (413) in milliseconds without waiting for a
-   * render slot. Only the decode proof, which costs as much as a render, takes one.
+   * render slot. Only the decode proof, which costs as much as a render, takes one (a heavy one for a large image).
    */
   private async admit(bytes: Uint8Array): Promise<ImageInfo> {
     const { transformer, gate } = this.deps;
     const info = await transformer.inspect(bytes);
     checkOriginalSize(info, this.settings.limits);
     const verify = () => transformer.verify(bytes, info);
-    await (gate === undefined ? verify() : gate.run(verify));
+    await (gate === undefined ? verify() : gate.run(verify, estimateDecodeMs(info)));
     return info;
   }
 

@@ -227,7 +227,7 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
       const gate = service.container.get(TOKENS.RenderGate);
       const slots = new Gate();
       slots.close();
-      const held = Array.from({ length: service.config.render.concurrency }, () => gate.run(() => slots.wait()));
+      const held = Array.from({ length: service.config.render.concurrency }, () => gate.run(() => slots.wait(), 0));
       const pending = fetch(`${base}/${id}_120_90.png`);
       for (let polls = 0; gate.waiting === 0 && polls < 500; polls++) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(gate.waiting, 'the GET is waiting for a render slot').to.equal(1);

@@ -130,7 +130,7 @@ describe('overload: render slots, queue limit and time limit (SPEC §6 "Load")',
       const slot = new Gate();
       slot.close();
       // The one slot taken, as by a render in flight.
-      const held = gate.run(() => slot.wait());
+      const held = gate.run(() => slot.wait(), 0);
       const token = await tokenFor(service.url, 'gated-upload');
       const bytes = await photo(1200, 800);
 

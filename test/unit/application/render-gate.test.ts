@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { OverloadedError, RenderTimeoutError } from '../../../src/application/application-error.js';
-import { RenderGate } from '../../../src/application/render-gate.js';
+import { HEAVY_WORK_MS, RenderGate } from '../../../src/application/render-gate.js';
 import { GetRendition, type GetRenditionInput } from '../../../src/application/use-cases/get-rendition.js';
 import { createApplicationHarness, RENDER_SETTINGS } from '../../support/application-harness.js';
 import { Gate, settle } from '../../support/gate.js';
@@ -11,6 +11,10 @@ import { uniqueId } from '../../support/unique-id.js';
 
 /** Long enough never to fire in a test that does not wait for it. */
 const NO_TIMEOUT = 60_000;
+
+/** CPU estimates on either side of the heavy lane's threshold. */
+const LIGHT = HEAVY_WORK_MS - 1;
+const HEAVY = HEAVY_WORK_MS;
 
 /** Work that stays in flight until its gate opens, recording how many run at once. */
 function heldWork(gate: Gate, gauge: { now: number; max: number }) {
@@ -26,6 +30,18 @@ function heldWork(gate: Gate, gauge: { now: number; max: number }) {
   };
 }
 
+/** A run whose work records its start in `started` and lasts until `finish()`. */
+function controlledRun(renderGate: RenderGate, estimatedMs: number, name: string, started: string[]) {
+  const hold = new Gate();
+  hold.close();
+  const outcome = renderGate.run(async () => {
+    started.push(name);
+    await hold.wait();
+    return name;
+  }, estimatedMs);
+  return { outcome, finish: () => hold.open() };
+}
+
 describe('RenderGate', () => {
   it('never runs more than `concurrency` at once, queues up to `queueLimit`, refuses the rest with 503 semantics', async () => {
     await fc.assert(
@@ -34,7 +50,7 @@ describe('RenderGate', () => {
         const hold = new Gate();
         hold.close();
         const gauge = { now: 0, max: 0 };
-        const outcomes = Array.from({ length: jobs }, () => renderGate.run(heldWork(hold, gauge)).then(() => 'done', (error: unknown) => error));
+        const outcomes = Array.from({ length: jobs }, () => renderGate.run(heldWork(hold, gauge), LIGHT).then(() => 'done', (error: unknown) => error));
         await settle();
         const admitted = Math.min(jobs, concurrency);
         const queued = Math.min(jobs - admitted, queueLimit);
@@ -64,7 +80,7 @@ describe('RenderGate', () => {
       renderGate.run(async () => {
         order.push(n);
         await hold.wait();
-      }),
+      }, LIGHT),
     );
     await settle();
     hold.open();
@@ -79,7 +95,7 @@ describe('RenderGate', () => {
     const abandoned = renderGate.run(async () => {
       await stuck.wait();
       throw new Error('late failure of abandoned work');
-    });
+    }, LIGHT);
     await settle();
     await expectRejection(abandoned, RenderTimeoutError);
     // The caller has its 504, but libvips is still busy: the slot stays taken, so a further render is refused
@@ -89,8 +105,8 @@ describe('RenderGate', () => {
     const next = renderGate.run(async () => {
       nextRan = true;
       return 'next ran';
-    });
-    await expectRejection(renderGate.run(async () => 'third'), OverloadedError);
+    }, LIGHT);
+    await expectRejection(renderGate.run(async () => 'third', LIGHT), OverloadedError);
     await settle();
     expect([nextRan, renderGate.waiting]).to.deep.equal([false, 1]);
     // The abandoned work fails later; that hands the slot on and must not become an unhandled rejection.
@@ -105,10 +121,10 @@ describe('RenderGate', () => {
     hold.close();
     // a holds the slot past its time limit (its work never ends until `hold` opens); b and c queue behind it and
     // are refused when their waits reach the limit, although a's caller has long had its answer.
-    const a = renderGate.run(async () => hold.wait());
+    const a = renderGate.run(async () => hold.wait(), LIGHT);
     await settle();
-    const b = renderGate.run(async () => 'never');
-    const c = renderGate.run(async () => 'never');
+    const b = renderGate.run(async () => 'never', LIGHT);
+    const c = renderGate.run(async () => 'never', LIGHT);
     expect(renderGate.waiting).to.equal(2);
     await expectRejection(a, RenderTimeoutError);
     const [, error] = await Promise.all([expectRejection(b, OverloadedError), expectRejection(c, OverloadedError)]);
@@ -117,7 +133,7 @@ describe('RenderGate', () => {
     hold.open();
     await settle();
     expect(renderGate.active).to.equal(0);
-    expect(await renderGate.run(async () => 'free again')).to.equal('free again');
+    expect(await renderGate.run(async () => 'free again', LIGHT)).to.equal('free again');
   });
 
   it('releases the slot when the work throws', async () => {
@@ -125,16 +141,149 @@ describe('RenderGate', () => {
     await expectRejection(
       renderGate.run(async () => {
         throw new TypeError('boom');
-      }),
+      }, LIGHT),
       TypeError,
     );
     expect(renderGate.active).to.equal(0);
-    expect(await renderGate.run(async () => 1)).to.equal(1);
+    expect(await renderGate.run(async () => 1, LIGHT)).to.equal(1);
   });
 
   it('refuses nonsensical settings', () => {
     expect(() => new RenderGate({ concurrency: 0, queueLimit: 0, timeoutMs: 1 })).to.throw(RangeError);
     expect(() => new RenderGate({ concurrency: 1, queueLimit: -1, timeoutMs: 1 })).to.throw(RangeError);
+  });
+
+  describe('heavy lane', () => {
+    it('lets heavy work hold at most concurrency − 1 slots, so light work still starts at once', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 2, max: 5 }), async (concurrency) => {
+          const renderGate = new RenderGate({ concurrency, queueLimit: concurrency, timeoutMs: NO_TIMEOUT });
+          const started: string[] = [];
+          const heavy = Array.from({ length: concurrency }, (_, n) => controlledRun(renderGate, HEAVY, `heavy ${n}`, started));
+          await settle();
+          expect([renderGate.activeHeavy, renderGate.waiting]).to.deep.equal([concurrency - 1, 1]);
+          const light = controlledRun(renderGate, LIGHT, 'light', started);
+          await settle();
+          expect(started).to.include('light');
+          expect([renderGate.active, renderGate.waiting]).to.deep.equal([concurrency, 1]);
+          light.finish();
+          for (const run of heavy) run.finish();
+          expect(await Promise.all([light.outcome, ...heavy.map((run) => run.outcome)])).to.have.length(concurrency + 1);
+          expect([renderGate.active, renderGate.activeHeavy, renderGate.waiting]).to.deep.equal([0, 0, 0]);
+        }),
+        { numRuns: 10 },
+      );
+    });
+
+    it('admits a light waiter before an older heavy one that the full heavy lane holds back, and heavy work first come, first served', async () => {
+      const renderGate = new RenderGate({ concurrency: 2, queueLimit: 5, timeoutMs: NO_TIMEOUT });
+      const started: string[] = [];
+      const h1 = controlledRun(renderGate, HEAVY, 'h1', started);
+      const l1 = controlledRun(renderGate, LIGHT, 'l1', started);
+      await settle();
+      const h2 = controlledRun(renderGate, HEAVY, 'h2', started);
+      const h3 = controlledRun(renderGate, HEAVY, 'h3', started);
+      const l2 = controlledRun(renderGate, LIGHT, 'l2', started);
+      await settle();
+      expect(renderGate.waiting).to.equal(3);
+      // l1's slot is free, but only for light work: h2 and h3 wait for h1's.
+      l1.finish();
+      await settle();
+      expect(started).to.deep.equal(['h1', 'l1', 'l2']);
+      h1.finish();
+      await settle();
+      expect(started).to.deep.equal(['h1', 'l1', 'l2', 'h2']);
+      h2.finish();
+      await settle();
+      expect(started).to.deep.equal(['h1', 'l1', 'l2', 'h2', 'h3']);
+      l2.finish();
+      h3.finish();
+      expect(await Promise.all([h1, l1, h2, h3, l2].map((run) => run.outcome))).to.deep.equal(['h1', 'l1', 'h2', 'h3', 'l2']);
+    });
+
+    it('gives a freed slot to the oldest waiter that may run, heavy or light', async () => {
+      const renderGate = new RenderGate({ concurrency: 2, queueLimit: 5, timeoutMs: NO_TIMEOUT });
+      const started: string[] = [];
+      const l1 = controlledRun(renderGate, LIGHT, 'l1', started);
+      const l2 = controlledRun(renderGate, LIGHT, 'l2', started);
+      await settle();
+      const h1 = controlledRun(renderGate, HEAVY, 'h1', started);
+      const l3 = controlledRun(renderGate, LIGHT, 'l3', started);
+      await settle();
+      l1.finish();
+      await settle();
+      // The heavy lane is empty, so h1 is not held back: it came first.
+      expect(started).to.deep.equal(['l1', 'l2', 'h1']);
+      l2.finish();
+      h1.finish();
+      l3.finish();
+      await Promise.all([l1, l2, h1, l3].map((run) => run.outcome));
+      expect(started).to.deep.equal(['l1', 'l2', 'h1', 'l3']);
+    });
+
+    it('shares the one slot first come, first served when concurrency is 1', async () => {
+      const renderGate = new RenderGate({ concurrency: 1, queueLimit: 5, timeoutMs: NO_TIMEOUT });
+      const started: string[] = [];
+      const runs = [
+        controlledRun(renderGate, HEAVY, 'h1', started),
+        controlledRun(renderGate, HEAVY, 'h2', started),
+        controlledRun(renderGate, LIGHT, 'l1', started),
+      ];
+      for (const run of runs) {
+        await settle();
+        run.finish();
+      }
+      await Promise.all(runs.map((run) => run.outcome));
+      expect(started).to.deep.equal(['h1', 'h2', 'l1']);
+    });
+
+    it('counts heavy waiters against the queue limit and refuses a heavy wait past the time limit with 503 semantics', async () => {
+      const renderGate = new RenderGate({ concurrency: 2, queueLimit: 1, timeoutMs: 100 });
+      const started: string[] = [];
+      const h1 = controlledRun(renderGate, HEAVY, 'h1', started);
+      const h1Timeout = expectRejection(h1.outcome, RenderTimeoutError);
+      await settle();
+      const h2 = controlledRun(renderGate, HEAVY, 'h2', started);
+      const h2Wait = expectRejection(h2.outcome, OverloadedError);
+      const l1 = controlledRun(renderGate, LIGHT, 'l1', started);
+      await settle();
+      expect([started, renderGate.waiting]).to.deep.equal([['h1', 'l1'], 1]);
+      // The queue holds h2: one more of either kind is refused at once.
+      for (const estimatedMs of [HEAVY, LIGHT]) {
+        const refused = await expectRejection(renderGate.run(async () => 'never', estimatedMs), OverloadedError);
+        expect(refused.retryAfterSeconds).to.be.greaterThan(0);
+      }
+      l1.finish();
+      expect(await l1.outcome).to.equal('l1');
+      await settle();
+      // A slot is free, but only for light work: h2 is refused when its wait reaches the limit.
+      expect([renderGate.active, renderGate.waiting]).to.deep.equal([1, 1]);
+      expect((await h2Wait).message).to.match(/no render slot became free/);
+      await h1Timeout;
+      h1.finish();
+      await settle();
+      expect(started).to.deep.equal(['h1', 'l1']);
+      expect([renderGate.active, renderGate.activeHeavy, renderGate.waiting]).to.deep.equal([0, 0, 0]);
+    });
+
+    it('keeps a heavy slot until the heavy work really ends, past its 504', async () => {
+      const renderGate = new RenderGate({ concurrency: 2, queueLimit: 2, timeoutMs: 50 });
+      const started: string[] = [];
+      const h1 = controlledRun(renderGate, HEAVY, 'h1', started);
+      await expectRejection(h1.outcome, RenderTimeoutError);
+      const h2 = controlledRun(renderGate, HEAVY, 'h2', started);
+      const l1 = controlledRun(renderGate, LIGHT, 'l1', started);
+      await settle();
+      expect(started).to.deep.equal(['h1', 'l1']);
+      expect([renderGate.activeHeavy, renderGate.waiting]).to.deep.equal([1, 1]);
+      h1.finish();
+      await settle();
+      expect(started).to.deep.equal(['h1', 'l1', 'h2']);
+      h2.finish();
+      l1.finish();
+      await Promise.allSettled([h2.outcome, l1.outcome]);
+      expect([renderGate.active, renderGate.activeHeavy]).to.deep.equal([0, 0]);
+    });
   });
 });
 
@@ -183,6 +332,29 @@ describe('GetRendition behind a RenderGate', () => {
     expect([a.kind, b.kind]).to.deep.equal(['rendered', 'rendered']);
     expect(b.kind === 'rendered' && b.coalesced).to.equal(true);
     expect(h.transformer.renders).to.equal(1);
+    await h.background.drain();
+  });
+
+  it('tells the gate what a miss costs: a render over the heavy threshold takes the heavy lane, and a light miss still gets the other slot', async () => {
+    const h = createApplicationHarness();
+    const renderGate = new RenderGate({ concurrency: 2, queueLimit: 2, timeoutMs: NO_TIMEOUT });
+    const getRendition = new GetRendition({ ...h, settings: RENDER_SETTINGS, gate: renderGate });
+    const id = uniqueId('lanes');
+    await h.seedOriginal(id, await gradientJpeg(64, 48));
+    const input = (path: string): GetRenditionInput => ({ request: h.request(path), accepts: new Set(), delivery: 'proxy' });
+    h.transformer.hold();
+    // 1200x900 of GIF: about 1.5 s of CPU by the cost model, heavy; the second one waits for the heavy lane.
+    const heavy = getRendition.execute(input(`/${id}_1200_900.gif`));
+    await h.transformer.rendersStarted(1);
+    const heavyQueued = getRendition.execute(input(`/${id}_1400_1050.gif`));
+    await settle();
+    expect([renderGate.activeHeavy, renderGate.waiting]).to.deep.equal([1, 1]);
+    const light = getRendition.execute(input(`/${id}_30_30.png`));
+    await h.transformer.rendersStarted(2);
+    expect([renderGate.active, renderGate.activeHeavy, renderGate.waiting]).to.deep.equal([2, 1, 1]);
+    h.transformer.release();
+    const results = await Promise.all([heavy, heavyQueued, light]);
+    expect(results.map((result) => result.kind)).to.deep.equal(['rendered', 'rendered', 'rendered']);
     await h.background.drain();
   });
 });

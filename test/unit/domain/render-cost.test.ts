@@ -9,6 +9,7 @@ import {
   BUDGET_SHARE,
   checkRenderCost,
   DEFAULT_AVIF_EFFORT,
+  estimateDecodeMs,
   estimateRenderMs,
   pixelBudget,
   type RenderBudget,
@@ -94,5 +95,15 @@ describe('render cost model', () => {
     expect(refused(specOf('webp', 64, 32), original('gif', 40_000), DEFAULT_BUDGET)).to.equal(true);
     expect(refused(specOf('webp', 1024, 1024), original('gif', 1000), DEFAULT_BUDGET)).to.equal(true);
     expect(refused(specOf('jpeg', 1024, 1024), original('gif', 1000), DEFAULT_BUDGET)).to.equal(false);
+  });
+
+  it('estimates a decode proof from the decoded pixels and the input format: every frame of a GIF or WebP counts, page 0 of the rest', () => {
+    const still = { width: 8160, height: 6120, pages: 1 } as const;
+    expect(estimateDecodeMs({ ...still, format: 'jpeg' })).to.be.below(estimateDecodeMs({ ...still, format: 'png' }));
+    expect(estimateDecodeMs({ ...still, format: 'webp' })).to.be.below(estimateDecodeMs({ ...still, format: 'avif' }));
+    expect(estimateDecodeMs({ ...still, format: 'jpeg' })).to.equal(2 * estimateDecodeMs({ width: 4080, height: 6120, pages: 1, format: 'jpeg' }));
+    const frame = { width: 100, height: 100, format: 'gif' } as const;
+    expect(estimateDecodeMs({ ...frame, pages: 40 })).to.equal(40 * estimateDecodeMs({ ...frame, pages: 1 }));
+    expect(estimateDecodeMs({ width: 100, height: 100, format: 'tiff', pages: 40 })).to.equal(estimateDecodeMs({ width: 100, height: 100, format: 'tiff', pages: 1 }));
   });
 });
