@@ -245,11 +245,12 @@ export class GetRendition {
           createdAt: this.deps.clock.now(),
         });
         await this.withdrawIfSuperseded(original);
-        await this.deps.budget?.enforce();
       } finally {
         // Released only once the row is written, so the replica that takes the lock next finds it.
         if (held !== undefined) this.unlock(held, key);
       }
+      // After the lock is given back: other replicas waiting for this key need not wait for an eviction round.
+      await this.deps.budget?.enforce();
     });
   }
 
