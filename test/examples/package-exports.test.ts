@@ -18,6 +18,23 @@ function importsOf(file: string): string[] {
   return [...source.matchAll(/\bfrom\s+'([^']+)'|\bimport\s*\(\s*'([^']+)'\s*\)|^import\s+'([^']+)'/gm)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
 }
 
+/** Every module `entry` (a repository path) reaches through relative imports, and the imports that are not relative. */
+function reachableFrom(entry: string): { files: string[]; external: string[] } {
+  const seen = new Set<string>();
+  const external = new Set<string>();
+  const queue = [path.join(REPO_ROOT, entry)];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const specifier of importsOf(file)) {
+      if (/^\.\.?\//.test(specifier)) queue.push(path.resolve(path.dirname(file), specifier.replace(/\.js$/, '.ts')));
+      else external.add(specifier);
+    }
+  }
+  return { files: [...seen].map((file) => path.relative(REPO_ROOT, file)).sort(), external: [...external].sort() };
+}
+
 describe('package entry points', () => {
   it('exports only the embedding API, the client helpers and package.json', () => {
     expect(Object.keys(manifest.exports)).to.deep.equal(['.', './client', './package.json']);
@@ -41,20 +58,23 @@ describe('package entry points', () => {
   });
 
   it('keeps the client entry free of Node built-ins and packages, so browsers can bundle it', () => {
-    const entry = (manifest.exports['./client'] as Record<string, string>)['lir-source']!;
-    const seen = new Set<string>();
-    const queue = [path.join(REPO_ROOT, entry)];
-    while (queue.length > 0) {
-      const file = queue.pop()!;
-      if (seen.has(file)) continue;
-      seen.add(file);
-      for (const specifier of importsOf(file)) {
-        expect(specifier, `${path.relative(REPO_ROOT, file)} imports ${specifier}`).to.match(/^\.\.?\//);
-        queue.push(path.resolve(path.dirname(file), specifier.replace(/\.js$/, '.ts')));
-      }
+    const reached = reachableFrom((manifest.exports['./client'] as Record<string, string>)['lir-source']!);
+    expect(reached.external).to.deep.equal([]);
+    expect(reached.files.every((file) => file.startsWith('src/domain/'))).to.equal(true);
+    expect(reached.files.length).to.be.greaterThan(3);
+  });
+
+  it('keeps the client package (packages/client) on the domain alone: no packages, node:crypto only in ./server', () => {
+    const client = JSON.parse(readFileSync(path.join(REPO_ROOT, 'packages/client/package.json'), 'utf8')) as Manifest;
+    for (const [entry, targets] of Object.entries(client.exports)) {
+      if (entry === './package.json') continue;
+      const reached = reachableFrom(path.join('packages/client', (targets as Record<string, string>)['lir-source']!));
+      expect(reached.external, entry).to.deep.equal(entry === './server' ? ['node:crypto'] : []);
+      const outside = reached.files.filter((file) => !file.startsWith('src/domain/') && !file.startsWith('packages/client/src/'));
+      expect(outside, entry).to.deep.equal(entry === './server' ? ['src/adapters/http/url-signing-keys.ts'] : []);
     }
-    expect([...seen].every((file) => file.startsWith(path.join(REPO_ROOT, 'src/domain/')))).to.equal(true);
-    expect(seen.size).to.be.greaterThan(3);
+    const main = reachableFrom('packages/client/src/index.ts').files;
+    expect(main, 'the main entry is the service\'s own grammar').to.include('src/domain/image-url.ts');
   });
 
   it('resolves the public entries through the package name and refuses internal modules', async function () {
