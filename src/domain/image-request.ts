@@ -57,10 +57,31 @@ export interface ImageRequestFields {
   readonly proxy: boolean;
 }
 
+/**
+ * What clients of the original service send that the strict grammar refuses (SPEC §10), accepted only under
+ * `compat.legacy`: `.JPG` (any upper-case extension), `.jfif`, `quality=-1` (its "default"), `allow_webp=`.
+ */
+export const LEGACY_URL_FORMS = ['uppercase_extension', 'jfif', 'quality_minus_one', 'allow_webp'] as const;
+export type LegacyUrlForm = (typeof LEGACY_URL_FORMS)[number];
+
+/** Which grammar a URL is read with: the strict one, or the strict one after the legacy forms are translated. */
+export interface UrlDialect {
+  readonly legacy: boolean;
+}
+
+export const STRICT_DIALECT: UrlDialect = Object.freeze({ legacy: false });
+
 export type ImageRequestParse =
-  | { readonly kind: 'valid'; readonly request: ImageRequest }
+  /** `legacyForms`: the legacy forms this URL used (empty unless read with the legacy dialect). */
+  | { readonly kind: 'valid'; readonly request: ImageRequest; readonly legacyForms: readonly LegacyUrlForm[] }
   /** A box beyond the limits or off `limits.allowedSizes`: answered by a redirect to `target`, `reason` saying why. */
-  | { readonly kind: 'redirect'; readonly request: ImageRequest; readonly target: ImageRequest; readonly reason: string }
+  | {
+      readonly kind: 'redirect';
+      readonly request: ImageRequest;
+      readonly target: ImageRequest;
+      readonly reason: string;
+      readonly legacyForms: readonly LegacyUrlForm[];
+    }
   | { readonly kind: 'invalid'; readonly error: InvalidRequestError };
 
 // The scale group takes any decimal so that `_2.625x` is refused as a bad scale, not as a bad id.
@@ -181,6 +202,52 @@ function blurFrom(text: string): Blur | undefined {
 }
 
 /**
+ * The strict spelling of a URL in the legacy dialect, and which legacy forms it used. Only the forms are
+ * rewritten (the extension lower-cased, `jfif` → `jpg`, `quality=-1` and `allow_webp=false` dropped,
+ * `allow_webp=true` → `auto=format`); everything else is left for the strict grammar to judge, so a legacy URL
+ * can never reach what a strict one cannot.
+ */
+export function translateLegacyUrl(path: string, query: string): { path: string; query: string; forms: LegacyUrlForm[] } {
+  const forms: LegacyUrlForm[] = [];
+  const dot = path.lastIndexOf('.');
+  let extension = dot < 0 ? '' : path.slice(dot + 1);
+  if (extension !== extension.toLowerCase()) {
+    forms.push('uppercase_extension');
+    extension = extension.toLowerCase();
+  }
+  if (extension === 'jfif') {
+    forms.push('jfif');
+    extension = 'jpg';
+  }
+  const strictPath = dot < 0 ? path : `${path.slice(0, dot + 1)}${extension}`;
+  const params = legacyQueryParams(query);
+  if (params === undefined) return { path: strictPath, query, forms };
+  const allowWebp = params.getAll('allow_webp');
+  if (params.has('quality', '-1')) {
+    forms.push('quality_minus_one');
+    params.delete('quality', '-1');
+  }
+  if (allowWebp.length > 0) {
+    forms.push('allow_webp');
+    params.delete('allow_webp');
+    if (allowWebp.includes('true') && !params.has('auto')) params.append('auto', 'format');
+  }
+  return { path: strictPath, query: forms.some(isQueryForm) ? params.toString() : query, forms };
+}
+
+const isQueryForm = (form: LegacyUrlForm): boolean => form === 'quality_minus_one' || form === 'allow_webp';
+
+/** The query's parameters when it may hold a legacy form; `undefined` leaves a malformed query to the strict parser. */
+function legacyQueryParams(query: string): URLSearchParams | undefined {
+  if (!query.includes('quality=-1') && !query.includes('allow_webp')) return undefined;
+  try {
+    return new URLSearchParams(query);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Where a box must be redirected (SPEC §2 oversized boxes, §8 allowed sizes), in one step: an oversized
  * box is clamped first, and the clamped box then checked against the allowed sizes.
  */
@@ -233,16 +300,20 @@ export class ImageRequest implements ImageRequestFields {
   }
 
   /**
-   * Parses a raw (not percent-decoded) path and query string. Never throws: every input is either
+   * Parses a raw (not percent-decoded) path and query string; the legacy dialect (`compat.legacy`) first
+   * translates the forms of `LEGACY_URL_FORMS` and reports which it met. Never throws: every input is either
    * a request, an oversized request with its clamped twin, or an `InvalidRequestError` naming the part.
    */
-  static parse(path: string, query: string, limits: Limits): ImageRequestParse {
+  static parse(path: string, query: string, limits: Limits, dialect: UrlDialect = STRICT_DIALECT): ImageRequestParse {
     try {
-      const request = ImageRequest.parseStrict(path, query, limits);
+      const legacy = dialect.legacy ? translateLegacyUrl(path, query) : { path, query, forms: [] };
+      const request = ImageRequest.parseStrict(legacy.path, legacy.query, limits);
+      const legacyForms = Object.freeze(legacy.forms);
       const redirect = redirectOf(request.box(), limits);
-      if (redirect === undefined) return { kind: 'valid', request };
+      if (redirect === undefined) return { kind: 'valid', request, legacyForms };
       const { box, reason } = redirect;
-      return { kind: 'redirect', request, target: request.with({ width: box.width, height: box.height, scale: 1 }), reason };
+      const target = request.with({ width: box.width, height: box.height, scale: 1 });
+      return { kind: 'redirect', request, target, reason, legacyForms };
     } catch (error) {
       if (error instanceof InvalidRequestError) return { kind: 'invalid', error };
       throw error;

@@ -54,7 +54,24 @@ export class CallerGuard {
    * Throws `FORBIDDEN` (forwarded by an untrusted proxy, or address not allowed) or `UNAUTHORIZED` (no or
    * wrong secret).
    */
-  check({ address, authorization, forwarded }: Caller): void {
+  check(caller: Caller): void {
+    this.refuseUnknownProxy(caller);
+    this.checkSecret(caller.authorization);
+    this.checkAddress(caller);
+  }
+
+  /**
+   * `check` without the secret, for a caller whose secret is still to be read from its body (`compat.legacy`):
+   * it must pass this before its body is read, and `check` once the body has given its secret.
+   */
+  checkAddress(caller: Caller): void {
+    this.refuseUnknownProxy(caller);
+    if (this.allowed !== undefined && !this.allowed.includes(caller.address)) {
+      throw new HttpInputError('FORBIDDEN', 'this endpoint is not open to your address (tokens.allowFrom)');
+    }
+  }
+
+  private refuseUnknownProxy({ forwarded }: Caller): void {
     // Behind a reverse proxy on the same host every caller's address is loopback: unless the proxy is
     // trusted (so the forwarded address counts), "loopback only" would quietly mean "anyone".
     if (forwarded && !this.trustsProxies) {
@@ -63,14 +80,13 @@ export class CallerGuard {
         'this request came through a proxy (Forwarded/X-Forwarded-For) but server.trustedProxies is empty, so its caller is unknown; list the proxy in server.trustedProxies',
       );
     }
-    if (this.secretDigest !== undefined) {
-      const presented = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
-      if (presented === undefined || !timingSafeEqual(digest(presented), this.secretDigest)) {
-        throw new HttpInputError('UNAUTHORIZED', 'this endpoint needs Authorization: Bearer <tokens.secret>');
-      }
-    }
-    if (this.allowed !== undefined && !this.allowed.includes(address)) {
-      throw new HttpInputError('FORBIDDEN', 'this endpoint is not open to your address (tokens.allowFrom)');
+  }
+
+  private checkSecret(authorization: string | undefined): void {
+    if (this.secretDigest === undefined) return;
+    const presented = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
+    if (presented === undefined || !timingSafeEqual(digest(presented), this.secretDigest)) {
+      throw new HttpInputError('UNAUTHORIZED', 'this endpoint needs Authorization: Bearer <tokens.secret>');
     }
   }
 }

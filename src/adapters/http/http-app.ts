@@ -12,6 +12,7 @@ import { corsHeaders, corsPreflight, CorsPolicy, crossOriginResourcePolicy } fro
 import { deleteRoute } from './delete-route.js';
 import { errorHandler, noRoute } from './error-handler.js';
 import { imageRoute } from './image-route.js';
+import { LEGACY_HEALTH_PATHS, type LegacyRequestObserver } from './legacy-compat.js';
 import { opsRoutes } from './ops-routes.js';
 import type { CacheOutcome } from '../../application/cache-outcome.js';
 import { requestMetrics, type ResponseObserver } from './request-metrics.js';
@@ -35,6 +36,8 @@ export interface HttpSettings {
     readonly redirectStatus: number;
     readonly redirectMaxAge: number;
   };
+  /** `compat.legacy` (SPEC §10): accept what clients of the original service send. */
+  readonly compat: { readonly legacy: boolean };
 }
 
 export interface HttpDependencies {
@@ -53,6 +56,8 @@ export interface HttpDependencies {
   readonly onSignatureFailure?: (reason: 'missing' | 'mismatch') => void;
   /** Called once per finished request (for metrics); `route` and `method` come from closed sets. */
   readonly onResponse?: ResponseObserver;
+  /** Called once per legacy form a request used, under `compat.legacy` (for metrics). */
+  readonly onLegacyRequest?: LegacyRequestObserver;
 }
 
 /**
@@ -61,6 +66,10 @@ export interface HttpDependencies {
  */
 function forMethods(methods: readonly string[], ...handlers: RequestHandler[]): RequestHandler[] {
   return handlers.map((handler) => (req: Request, res: Response, next: NextFunction) => (methods.includes(req.method) ? handler(req, res, next) : next()));
+}
+
+function legacyObserver(deps: HttpDependencies): LegacyRequestObserver {
+  return (alias) => deps.onLegacyRequest?.(alias);
 }
 
 /**
@@ -80,7 +89,17 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.use(accessLog(deps.logger));
   const ops = opsRoutes({ checkReadiness: deps.checkReadiness, allowIndexing: settings.allowIndexing, metrics: deps.metrics });
   for (const [path, handler] of Object.entries(ops)) app.get(path, handler);
-  app.post('/token', ...tokenRoute({ issueToken: deps.issueToken, guard }));
+  const legacy = settings.compat.legacy ? legacyObserver(deps) : undefined;
+  const readiness = ops['/readyz'];
+  if (legacy !== undefined && readiness !== undefined) {
+    for (const [path, alias] of Object.entries(LEGACY_HEALTH_PATHS)) {
+      app.get(path, (_req, _res, next) => {
+        legacy(alias);
+        next();
+      }, readiness);
+    }
+  }
+  app.post('/token', ...tokenRoute({ issueToken: deps.issueToken, guard, secretInBody: legacy && { onUse: () => legacy('token_secret_in_body') } }));
   app.use(...forMethods(['OPTIONS'], corsPreflight(cors)));
   app.use(
     ...forMethods(
@@ -94,10 +113,11 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
         signing: settings.signing.keys.length > 0 ? new UrlSigningKeys(settings.signing.keys) : undefined,
         onImageResponse: deps.onImageResponse,
         onSignatureFailure: deps.onSignatureFailure,
+        legacy: legacy && { onForm: legacy },
       }),
     ),
   );
-  app.use(...forMethods(['POST'], corsHeaders(cors, 'upload'), uploadRoute({ uploadOriginal: deps.uploadOriginal, maxBytes: settings.uploads.maxBytes })));
+  app.use(...forMethods(['POST'], corsHeaders(cors, 'upload'), uploadRoute({ uploadOriginal: deps.uploadOriginal, maxBytes: settings.uploads.maxBytes, successStatus: legacy ? 200 : 201 })));
   app.use(...forMethods(['DELETE'], deleteRoute({ deleteImage: deps.deleteImage, guard })));
   app.use(noRoute);
   app.use(errorHandler);

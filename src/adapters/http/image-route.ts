@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { isImageId } from '../../domain/image-id.js';
-import { ImageRequest } from '../../domain/image-request.js';
+import { ImageRequest, type LegacyUrlForm } from '../../domain/image-request.js';
 import type { Limits } from '../../domain/limits.js';
 import { signUrl } from '../../domain/url-signature.js';
 import type { CacheOutcome } from '../../application/cache-outcome.js';
@@ -24,6 +24,8 @@ export interface ImageRouteDependencies {
   readonly onImageResponse?: (outcome: CacheOutcome, status: number) => void;
   /** Called once per image request refused for its signature (for metrics). */
   readonly onSignatureFailure?: (reason: Exclude<SignatureCheck, 'valid'>) => void;
+  /** `compat.legacy` (SPEC §10): read URLs in the legacy dialect, reporting each legacy form used. */
+  readonly legacy?: { readonly onForm: (form: LegacyUrlForm) => void };
 }
 
 const SIGNATURE_ERRORS = {
@@ -55,8 +57,9 @@ export function imageRoute(deps: ImageRouteDependencies) {
       throw new HttpInputError('NO_ROUTE', `add a format extension to fetch an image, e.g. ${path}.jpg`);
     }
     checkSignature(req, deps);
-    const parsed = ImageRequest.parse(path, rawQuery(req), deps.limits);
+    const parsed = ImageRequest.parse(path, rawQuery(req), deps.limits, { legacy: deps.legacy !== undefined });
     if (parsed.kind === 'invalid') throw parsed.error;
+    for (const form of parsed.legacyForms) deps.legacy?.onForm(form);
     if (parsed.kind === 'redirect') {
       res.locals.cacheOutcome = 'redirect';
       // Answered from the URL alone: nothing rendered, nothing looked up.

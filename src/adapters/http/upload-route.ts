@@ -25,6 +25,8 @@ function headerToken(req: Request): string | undefined {
 interface UploadRouteDependencies {
   readonly uploadOriginal: UploadOriginal;
   readonly maxBytes: number;
+  /** 201 (SPEC §5.2); 200 under `compat.legacy`, as the original service answered. */
+  readonly successStatus?: 200 | 201;
 }
 
 /**
@@ -44,7 +46,7 @@ export function uploadRoute(deps: UploadRouteDependencies) {
     }
     const token = fromHeader ?? body.fields.get(TOKEN_FIELD);
     const { original } = await deps.uploadOriginal.execute({ id, token, bytes: body.image });
-    json(res, 201, {
+    json(res, deps.successStatus ?? 201, {
       status: 'OK',
       id: original.id,
       original_width: original.width,

@@ -39,6 +39,7 @@ export class PrometheusMetrics {
   private readonly uploadBytes: Counter;
   private readonly backendErrors: Counter<'component' | 'code'>;
   private readonly signatureFailures: Counter<'reason'>;
+  private readonly legacyRequests: Counter<'alias'>;
   private budget: RenditionBudgetGauge | undefined;
 
   constructor(options: { readonly prefix?: string; readonly renderQueue?: RenderQueueGauge; readonly defaultMetrics?: boolean } = {}) {
@@ -89,6 +90,12 @@ export class PrometheusMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.legacyRequests = new Counter({
+      name: `${prefix}legacy_requests_total`,
+      help: 'Requests in a form only compat.legacy accepts, by alias (.JPG, .jfif, quality=-1, allow_webp, /_health, /healthcheck, the /token secret in the body); compat.legacy can go once it stays flat',
+      labelNames: ['alias'],
+      registers,
+    });
     registerQueueGauges(prefix, registers, options.renderQueue);
     registerBudgetMetrics(prefix, registers, () => this.budget);
   }
@@ -130,6 +137,11 @@ export class PrometheusMetrics {
 
   countSignatureFailure(reason: 'missing' | 'mismatch'): void {
     this.signatureFailures.inc({ reason });
+  }
+
+  /** `alias` from the HTTP adapter's closed `LEGACY_ALIASES`. */
+  countLegacyRequest(alias: string): void {
+    this.legacyRequests.inc({ alias });
   }
 }
 

@@ -171,6 +171,10 @@ export const configSchema = z.strictObject({
   originals: storage.prefault({ driver: 'filesystem' }),
   renditions: renditionStorage.prefault({ driver: 'filesystem' }),
   index: index.prefault({ driver: 'sqlite' }),
+  compat: z.strictObject({
+    /** Accept what clients of the original service send (SPEC §10, docs/migrating.md); off by default. */
+    legacy: z.boolean().default(false),
+  }).prefault({}),
   shutdown: z.strictObject({
     timeoutMs: positiveInt.default(25_000),
   }).prefault({}),

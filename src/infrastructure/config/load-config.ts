@@ -73,6 +73,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<readonly [name: string, key: s
   ['DATABASE_URL', 'index.url', 'string'],
   ['DATABASE_POOL_MAX', 'index.poolMax', 'number'],
   ['SHUTDOWN_TIMEOUT_MS', 'shutdown.timeoutMs', 'number'],
+  ['COMPAT_LEGACY', 'compat.legacy', 'boolean'],
 ];
 
 export { ConfigError } from './validate-config.js';

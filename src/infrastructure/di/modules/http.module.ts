@@ -23,11 +23,13 @@ export function httpModule(config: Config): ContainerModule {
             delivery: config.delivery,
             cors: config.cors,
             signing: config.signing,
+            compat: config.compat,
           },
           metrics,
           onImageResponse: (outcome) => metrics.observeImageResponse(outcome),
           onSignatureFailure: (reason) => metrics.countSignatureFailure(reason),
           onResponse: (route, method, status, seconds) => metrics.observeRequest(route, method, status, seconds),
+          onLegacyRequest: (alias) => metrics.countLegacyRequest(alias),
         }),
       [TOKENS.IssueToken, TOKENS.UploadOriginal, TOKENS.GetRendition, TOKENS.DeleteImage, TOKENS.CheckReadiness, TOKENS.RootLogger, TOKENS.Metrics],
     );
