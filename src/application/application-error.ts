@@ -56,3 +56,8 @@ export class OverloadedError extends ApplicationError {
 export class RenderTimeoutError extends ApplicationError {
   readonly code = 'RENDER_TIMEOUT';
 }
+
+/** The old deployment being imported (its database or its originals folder) cannot be read. */
+export class LegacySourceError extends ApplicationError {
+  readonly code = 'LEGACY_SOURCE_UNREADABLE';
+}

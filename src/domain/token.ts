@@ -64,6 +64,16 @@ export class Token {
     return { value, token: new Token(Token.hashOf(value), input.imageId, expiresAt, undefined) };
   }
 
+  /**
+   * A token another service issued and kept in clear (the original service's `tokens.id`), stored as ours are:
+   * by the hash of the very value its client will present, so the client uploads with it unchanged and a leaked
+   * index still gives nothing to replay. Unused: only unused tokens are worth bringing over.
+   */
+  static adopt(input: { value: string; imageId: ImageId; expiresAt: Date }): Token {
+    if (input.value === '') throw new InvalidTokenSecretError('an adopted token needs its value');
+    return new Token(Token.hashOf(input.value), input.imageId, new Date(input.expiresAt), undefined);
+  }
+
   /** The stored form of a presented value. */
   static hashOf(value: string): TokenHash {
     return createHash('sha256').update(value, 'utf8').digest('hex') as TokenHash;
