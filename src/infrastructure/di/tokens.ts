@@ -18,7 +18,9 @@ import type { Transformer } from '../../application/ports/transformer.js';
 import type { CheckReadiness } from '../../application/use-cases/check-readiness.js';
 import type { DeleteImage } from '../../application/use-cases/delete-image.js';
 import type { GetRendition } from '../../application/use-cases/get-rendition.js';
+import type { ImportLegacyTokens } from '../../application/use-cases/import-legacy-tokens.js';
 import type { IssueToken } from '../../application/use-cases/issue-token.js';
+import type { PrerenderLegacyBoxes } from '../../application/use-cases/prerender-legacy-boxes.js';
 import type { PurgeExpiredTokens } from '../../application/use-cases/purge-expired-tokens.js';
 import type { UploadOriginal } from '../../application/use-cases/upload-original.js';
 import type { Config } from '../config/config-schema.js';
@@ -49,6 +51,8 @@ export const TOKENS = {
   UploadOriginal: Symbol('UploadOriginal') as ServiceIdentifier<UploadOriginal>,
   GetRendition: Symbol('GetRendition') as ServiceIdentifier<GetRendition>,
   DeleteImage: Symbol('DeleteImage') as ServiceIdentifier<DeleteImage>,
+  ImportLegacyTokens: Symbol('ImportLegacyTokens') as ServiceIdentifier<ImportLegacyTokens>,
+  PrerenderLegacyBoxes: Symbol('PrerenderLegacyBoxes') as ServiceIdentifier<PrerenderLegacyBoxes>,
   CheckReadiness: Symbol('CheckReadiness') as ServiceIdentifier<CheckReadiness>,
   PurgeExpiredTokens: Symbol('PurgeExpiredTokens') as ServiceIdentifier<PurgeExpiredTokens>,
   HttpApp: Symbol('HttpApp') as ServiceIdentifier<Express>,

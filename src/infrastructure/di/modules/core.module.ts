@@ -6,7 +6,9 @@ import { RenditionBudget } from '../../../application/rendition-budget.js';
 import { CheckReadiness } from '../../../application/use-cases/check-readiness.js';
 import { DeleteImage } from '../../../application/use-cases/delete-image.js';
 import { GetRendition, type GetRenditionSettings } from '../../../application/use-cases/get-rendition.js';
+import { ImportLegacyTokens } from '../../../application/use-cases/import-legacy-tokens.js';
 import { IssueToken } from '../../../application/use-cases/issue-token.js';
+import { PrerenderLegacyBoxes } from '../../../application/use-cases/prerender-legacy-boxes.js';
 import { PurgeExpiredTokens } from '../../../application/use-cases/purge-expired-tokens.js';
 import { UploadOriginal } from '../../../application/use-cases/upload-original.js';
 import { PinoLogger } from '../../../adapters/pino/pino-logger.js';
@@ -85,6 +87,8 @@ export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
       );
     }
     bind(TOKENS.GetRendition).toDynamicValue((context) => getRendition(context, config));
+    bind(TOKENS.ImportLegacyTokens).toResolvedValue((tokens, clock) => new ImportLegacyTokens({ tokens, clock }), [TOKENS.TokenStore, TOKENS.Clock]);
+    bind(TOKENS.PrerenderLegacyBoxes).toResolvedValue((getRendition) => new PrerenderLegacyBoxes({ getRendition, limits: config.limits }), [TOKENS.GetRendition]);
     bind(TOKENS.DeleteImage).toResolvedValue(
       (index, originals, renditions) => new DeleteImage(index, originals, renditions),
       [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache],
