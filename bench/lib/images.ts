@@ -8,6 +8,18 @@ export interface BenchImage {
   readonly id: string;
   readonly file: string;
   readonly description: string;
+  /**
+   * How many times the service holds this original (`id`, `id-1`, … `id-{copies-1}`): boxes that give the
+   * same output size share a rendition (docs/adr/0018-rendition-identity-without-no-op-options.md), so a
+   * cold scenario needs a new original as often as it needs a new miss once the widths are used up.
+   */
+  readonly copies: number;
+}
+
+export interface BenchImages {
+  readonly photo: BenchImage;
+  readonly exif: BenchImage;
+  readonly big: BenchImage;
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -50,10 +62,12 @@ export function bombPng(side: number): Buffer {
  * Puts the bench images into `dir` (the reference servers' folder): links to the corpus files and a
  * generated 7360×4912 JPEG (the corpus photo enlarged, so it has photographic detail to decode).
  */
-export async function prepareImages(dir: string, corpus: string): Promise<{ photo: BenchImage; exif: BenchImage; big: BenchImage }> {
-  const photo = { id: 'photo', file: 'photo.jpg', description: 'sharp benchmark photo 2725×2225 JPEG' };
-  const exif = { id: 'exif', file: 'exif.jpg', description: '1800×1200 JPEG with EXIF orientation 6 (stored 1200×1800)' };
-  const big = { id: 'big', file: 'big.jpg', description: 'generated 7360×4912 JPEG q90' };
+export async function prepareImages(dir: string, corpus: string): Promise<BenchImages> {
+  // Copies: enough distinct renditions (× the 16 widths of a cold scenario's boxes) for every request of a
+  // full run on an idle machine, with room for a faster service.
+  const photo = { id: 'photo', file: 'photo.jpg', description: 'sharp benchmark photo 2725×2225 JPEG', copies: 160 };
+  const exif = { id: 'exif', file: 'exif.jpg', description: '1800×1200 JPEG with EXIF orientation 6 (stored 1200×1800)', copies: 80 };
+  const big = { id: 'big', file: 'big.jpg', description: 'generated 7360×4912 JPEG q90', copies: 24 };
   symlinkSync(path.join(corpus, 'valid/sharp--2569067123_aca715a2ee_o.jpg'), path.join(dir, photo.file));
   symlinkSync(path.join(corpus, 'exif-orientation/Landscape_6.jpg'), path.join(dir, exif.file));
   const bigBytes = await sharp(path.join(corpus, 'valid/sharp--2569067123_aca715a2ee_o.jpg'))

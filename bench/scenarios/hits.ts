@@ -1,0 +1,36 @@
+import { fmt, waitForHit } from '../lib/bench.js';
+import { HIT_SECTION, hitCell, hitRun, type HitRow } from '../lib/hits.js';
+import { median } from '../lib/load.js';
+import { yesNo, type Scenario, type ScenarioOutput } from '../lib/scenario.js';
+
+/** The target of issue 14 for both deliveries: at least half the bare server's throughput. */
+const GOAL = 0.5;
+
+function output(rows: readonly HitRow[], note: string): ScenarioOutput {
+  return {
+    rows: rows.map((row) => {
+      const ratio = median(row.ratios);
+      return { section: HIT_SECTION, row: `| ${row.scenario} | ${row.connections} | ${hitCell(row.service)} | ${hitCell(row.floor)} | ${fmt(ratio, 2)} | ≥ ${GOAL} × bare | ${yesNo(ratio >= GOAL)} |` };
+    }),
+    checks: [...rows.map((row) => row.check), note],
+    chart: rows.map((row) => ({ label: row.scenario, series: { service: median(row.service.map((r) => r.rps)), bare: median(row.floor.map((r) => r.rps)) } })),
+  };
+}
+
+export const scenario: Scenario = {
+  id: 'hits',
+  title: 'one stored rendition requested over and over at c = 16, by redirect and by proxy, vs bare 303/200 servers',
+  async run(bench) {
+    const { service, images } = bench;
+    const hitPath = `/${images.photo.id}_400_400.jpg`;
+    const stored = await waitForHit(service.base, `${hitPath}?proxy=true`);
+    const size = Number(stored.headers.get('content-length'));
+    const redirect = await bench.reference('bare-303', 'constant-server.ts', { MODE: 'redirect' });
+    const body = await bench.reference(`bare-200-${size}`, 'constant-server.ts', { MODE: 'body', BODY_BYTES: String(size) });
+    const rows = [
+      await hitRun(bench, 'cache hit, redirect delivery (303)', { server: service, path: hitPath }, { server: redirect, path: '/' }, 303),
+      await hitRun(bench, 'cache hit, proxy delivery (filesystem)', { server: service, path: `${hitPath}?proxy=true` }, { server: body, path: '/' }, 200),
+    ];
+    return output(rows, `Proxy hits stream a ${size}-byte JPEG (${hitPath}); the bare 200 server sends a constant body of the same size.`);
+  },
+};
