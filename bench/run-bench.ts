@@ -13,7 +13,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { COMMON_ENV, ROOT, serviceEnvFrom, settingsFromEnv, uploadFile, type Bench, type Format, type Target } from './lib/bench.js';
+import { DEFAULT_AVIF_EFFORT } from '../src/domain/render-cost.js';
+import { COMMON_ENV, QUALITY, ROOT, serviceEnvFrom, settingsFromEnv, uploadFile, type Bench, type Format, type Target } from './lib/bench.js';
+import { chartSvg } from './lib/chart.js';
 import { startReference, startService, type ChildServer } from './lib/child-server.js';
 import { prepareImages, type BenchImage } from './lib/images.js';
 import { keptSoakSection, report } from './lib/report.js';
@@ -23,6 +25,8 @@ import { SCENARIO_IDS } from './scenarios.js';
 const CORPUS = path.resolve(ROOT, '../shared/corpus');
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : undefined;
 const OUT = process.env.BENCH_OUT ?? (ONLY ? undefined : path.join(ROOT, 'docs/benchmarks.md'));
+/** The chart beside the report: docs/images/benchmarks.svg for docs/benchmarks.md, else `<report>.svg`. */
+const CHART = OUT === undefined ? undefined : OUT === path.join(ROOT, 'docs/benchmarks.md') ? path.join(ROOT, 'docs/images/benchmarks.svg') : OUT.replace(/(\.md)?$/, '.svg');
 const LOAD_AT_START = os.loadavg()[0]!.toFixed(2);
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -82,10 +86,12 @@ async function startBench(work: string, servers: ChildServer[]): Promise<Bench> 
     return copies.get(image.id)!;
   };
   log(`service ${service.base} (pid ${service.pid}), raw sharp ${raw.base}, IPX ${ipx.base}; images in ${sourceDir}`);
+  // Raw sharp encodes AVIF at the service's effort; IPX at sharp's default (4), as its users get it.
+  const avifEffort = Number(serviceEnv.AVIF_EFFORT ?? DEFAULT_AVIF_EFFORT);
   const targets: Target[] = [
     { label: 'service', server: service, url: (img, w, h, f) => `/${img.id}_${w}_${h}.${extension(f)}` },
-    { label: 'raw', server: raw, url: (img, w, h, f) => `/${img.file}?w=${w}&h=${h}&f=${f}` },
-    { label: 'IPX', server: ipx, url: (img, w, h, f) => `/enlarge,s_${w}x${h},fit_inside,f_${f},q_80/${img.file}` },
+    { label: 'raw', server: raw, url: (img, w, h, f) => `/${img.file}?w=${w}&h=${h}&f=${f}&q=${QUALITY[f]}&effort=${avifEffort}` },
+    { label: 'IPX', server: ipx, url: (img, w, h, f) => `/enlarge,s_${w}x${h},fit_inside,f_${f},q_${QUALITY[f]}/${img.file}` },
   ];
   const settings = settingsFromEnv(process.env);
   return { settings, work, sourceDir, images, service, targets, serviceEnv, startService: newService, reference, uploadCopies, shared: new Map(), log };
@@ -100,11 +106,15 @@ async function main(): Promise<void> {
     const bench = await startBench(work, servers);
     const outputs: ScenarioOutput[] = [];
     for (const scenario of scenarios) outputs.push(await scenario.run(bench));
-    const markdown = report({ settings: bench.settings, serviceEnv: bench.serviceEnv, outputs, elapsedSeconds: (Date.now() - started) / 1000, loadAtStart: LOAD_AT_START });
+    const chartLink = OUT && CHART ? path.relative(path.dirname(OUT), CHART) : undefined;
+    const preface = chartLink ? ['', `![Requests per second per scenario: service, raw sharp, IPX, bare server](${chartLink})`] : [];
+    const markdown = report({ settings: bench.settings, serviceEnv: bench.serviceEnv, outputs, elapsedSeconds: (Date.now() - started) / 1000, loadAtStart: LOAD_AT_START, preface });
     log(`\n${markdown}`);
-    if (OUT) {
+    if (OUT && CHART) {
       writeFileSync(OUT, `${markdown.trimEnd()}\n${keptSoakSection(OUT)}`);
-      log(`written to ${path.relative(ROOT, OUT)}`);
+      mkdirSync(path.dirname(CHART), { recursive: true });
+      writeFileSync(CHART, chartSvg(outputs.flatMap((o) => o.chart ?? []), `npm run bench, ${new Date().toISOString().slice(0, 10)}: requests per second`));
+      log(`written to ${path.relative(ROOT, OUT)} and ${path.relative(ROOT, CHART)}`);
     }
   } finally {
     for (const server of servers.reverse()) await server.stop();

@@ -6,6 +6,7 @@
 export const SCENARIO_IDS: readonly string[] = [
   'cold-jpeg',
   'cold-webp',
+  'cold-avif',
   'exif',
   'big',
   'hits',

@@ -44,12 +44,18 @@ export function serviceEnvFrom(env: NodeJS.ProcessEnv): Readonly<Record<string, 
   };
 }
 
-export type Format = 'jpeg' | 'webp';
+export type Format = 'jpeg' | 'webp' | 'avif';
+
+/** Quality every target encodes with: the service's defaults (`render.quality`). */
+export const QUALITY: Readonly<Record<Format, number>> = { jpeg: 80, webp: 80, avif: 50 };
 
 /** One server under test, and how it spells "this image, fit inside this box, this format". */
 export interface Target {
-  readonly label: 'service' | 'raw' | 'IPX';
+  /** `service`, `raw` and `IPX` are the standard three; a scenario may add others (e.g. the service in another format). */
+  readonly label: string;
   readonly server: ChildServer;
+  /** A format this target always renders, whatever the scenario's (a reference run beside the scenario's format). */
+  readonly format?: Format;
   url(image: { id: string; file: string }, width: number, height: number, format: Format): string;
 }
 

@@ -31,8 +31,13 @@ export interface ColdRun {
   readonly connections: number;
   /** Output width: boxes are `boxBase`…`boxBase + 8` wide and never limited by their height. */
   readonly boxBase: number;
-  /** The target of the "met" column: throughput ratios, or the service's peak RSS (then measured). */
-  readonly goal: { readonly raw: number; readonly ipx: number } | { readonly peakMB: number };
+  /**
+   * The target of the "met" column: throughput ratios to raw sharp and IPX, the service's peak RSS (then
+   * measured), or a ratio to one of `extraTargets` (run alternating with the others).
+   */
+  readonly goal: { readonly raw: number; readonly ipx: number } | { readonly peakMB: number } | { readonly of: string; readonly ratio: number };
+  /** Targets run beside service, raw sharp and IPX (e.g. the service rendering JPEG). */
+  readonly extraTargets?: readonly Target[];
 }
 
 /** Output widths of a cold scenario's boxes: `boxBase` … `boxBase + WIDTHS - 1`. */
@@ -73,7 +78,8 @@ interface Measured {
 }
 
 async function measure(bench: Bench, run: ColdRun, pathFor: (target: Target) => () => string, measurePeak: boolean): Promise<Measured> {
-  const { targets, settings, log } = bench;
+  const { settings, log } = bench;
+  const targets = [...bench.targets, ...(run.extraTargets ?? [])];
   const results: Record<string, LoadResult[]> = Object.fromEntries(targets.map((t) => [t.label, []]));
   const peaks: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t.label, []]));
   const ratios: Record<string, number[]> = {};
@@ -104,15 +110,18 @@ async function measure(bench: Bench, run: ColdRun, pathFor: (target: Target) => 
 /** Runs one cold scenario at one concurrency and returns its report row(s), check and chart bars. */
 export async function coldRun(bench: Bench, run: ColdRun): Promise<ScenarioOutput> {
   const pathFor = (target: Target) => (): string => {
-    const key = `cold-boxes/${target.label}/${run.image.id}/${run.format}/${run.boxBase}`;
+    const format = target.format ?? run.format;
+    // Per server, not per label: two targets on one server must not request each other's renditions.
+    const key = `cold-boxes/${target.server.name}/${run.image.id}/${format}/${run.boxBase}`;
     if (!bench.shared.has(key)) bench.shared.set(key, new Boxes(run.image, run.boxBase));
     const box = (bench.shared.get(key) as Boxes).take();
-    return target.url(box.image, box.width, box.height, run.format);
+    return target.url(box.image, box.width, box.height, format);
   };
   await bench.uploadCopies(run.image);
-  const outputs = await Promise.all(bench.targets.map((t) => outputOf(t, pathFor(t)())));
+  const targets = [...bench.targets, ...(run.extraTargets ?? [])];
+  const outputs = await Promise.all(targets.map((t) => outputOf(t, pathFor(t)())));
   bench.log(`\n## ${run.scenario}, c=${run.connections}\n  outputs: ${outputs.join('; ')}`);
-  for (const target of bench.targets) await load({ base: target.server.base, connections: run.connections, seconds: 1, path: pathFor(target) });
+  for (const target of targets) await load({ base: target.server.base, connections: run.connections, seconds: 1, path: pathFor(target) });
   await sleep(bench.settings.pauseMs);
   const measurePeak = 'peakMB' in run.goal;
   const measured = await measure(bench, run, pathFor, measurePeak);
@@ -144,6 +153,10 @@ function rowsOf(run: ColdRun, measured: Measured): ScenarioOutput['rows'] {
   if ('peakMB' in run.goal) {
     target = `peak RSS ≤ ${run.goal.peakMB} MB`;
     met = mb('service') <= run.goal.peakMB;
+  } else if ('of' in run.goal) {
+    const ratio = median(measured.ratios[run.goal.of] ?? []);
+    target = `≥ ${run.goal.ratio} × ${run.goal.of} (here ${fmt(ratio, 2)}; ${cell(run.goal.of)})`;
+    met = ratio >= run.goal.ratio;
   } else {
     target = `≥ ${run.goal.raw} × raw, ≥ ${run.goal.ipx} × IPX`;
     met = raw >= run.goal.raw && ipx >= run.goal.ipx;

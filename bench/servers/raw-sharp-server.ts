@@ -3,7 +3,8 @@
  * auto-orient, resize to fit the box, encode — behind a bare node:http server, so that the same
  * autocannon client, HTTP parsing and socket writes are part of both sides of the ratio.
  *
- * GET /{file}?w=..&h=..&f=jpeg|webp  (fit inside w×h, quality 80, progressive JPEG as the service).
+ * GET /{file}?w=..&h=..&f=jpeg|webp|avif&q=..&effort=..  (fit inside w×h, quality q (default 80), progressive
+ * JPEG as the service, AVIF at the given effort).
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -18,12 +19,20 @@ const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
   const width = Number(url.searchParams.get('w'));
   const height = Number(url.searchParams.get('h'));
-  const format = url.searchParams.get('f') === 'webp' ? 'webp' : 'jpeg';
+  const wanted = url.searchParams.get('f');
+  const format = wanted === 'webp' || wanted === 'avif' ? wanted : 'jpeg';
+  const quality = Number(url.searchParams.get('q') ?? 80);
+  const effort = Number(url.searchParams.get('effort') ?? 1);
   const file = path.join(dir, path.basename(url.pathname));
   readFile(file)
     .then((input) => {
       const image = sharp(input, { failOn: 'error' }).autoOrient().resize(width, height, { fit: 'inside' });
-      const encoded = format === 'jpeg' ? image.jpeg({ quality: 80, progressive: true, mozjpeg: false }) : image.webp({ quality: 80 });
+      const encoded =
+        format === 'jpeg'
+          ? image.jpeg({ quality, progressive: true, mozjpeg: false })
+          : format === 'webp'
+            ? image.webp({ quality })
+            : image.avif({ quality, effort });
       return encoded.toBuffer();
     })
     .then(
