@@ -93,7 +93,7 @@ export async function startService(name: string, entry: string, env: Record<stri
     env: { PORT: String(port), LOG_LEVEL: 'warn', ...env },
     inheritEnv: true,
     stderr: 'inherit',
-    startTimeoutMs: 30_000,
+    startTimeoutMs: 60_000,
   }).catch((error: unknown) => {
     throw new Error(`${name} did not become healthy`, { cause: error });
   });
