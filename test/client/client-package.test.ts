@@ -66,6 +66,7 @@ describe('client package (packages/client): packed, installed without the servic
     expect(exported.get('.')!.split(',')).to.include.members(['imageUrl', 'srcSet', 'sizes', 'imageRequestOf']);
     expect(exported.get('./server')).to.equal('createUrlSigner');
     expect(exported.get('./edge')).to.equal('signImageUrl,signSrcSet');
+    expect([exported.get('./next'), exported.get('./nuxt'), exported.get('./astro'), exported.get('./unpic')]).to.deep.equal(['createNextLoader', 'getImage', 'default', 'createUnpicTransformer']);
 
     writeFileSync(path.join(project, 'consumer.ts'), CONSUMER);
     const tsc = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');

@@ -29,7 +29,7 @@ export function runLineOptions(file: string): string[] {
   const match = /^\/\/ Run: node((?: -\S+(?: tsx)?)*) (\S+)/m.exec(source);
   if (match === null || match[2] !== file) throw new Error(`${file} has no "// Run: node … ${file}" line`);
   const options = (match[1] ?? '').trim().split(/\s+/).filter((option) => option !== '');
-  if (/from 'live-image-resize[/']|resolve\('live-image-resize/.test(source) && !options.includes('--conditions=lir-source')) {
+  if (/from 'live-image-resize(-client)?[/']|resolve\('live-image-resize/.test(source) && !options.includes('--conditions=lir-source')) {
     throw new Error(`${file}: its Run line needs --conditions=lir-source, or the import fails on a fresh clone (no dist/)`);
   }
   return options;
