@@ -35,8 +35,8 @@ export interface NuxtProviderOptions {
  */
 export function getImage(src: string, { modifiers = {}, baseURL, limits }: NuxtProviderOptions = {}): { url: string } {
   const format = modifiers.format === undefined || modifiers.format === '' ? undefined : (modifiers.format as OutputFormat);
-  const width = numberFrom(modifiers.width as number | string | undefined, 'width');
-  const height = numberFrom(modifiers.height as number | string | undefined, 'height');
+  const width = numberFrom(modifiers.width, 'width');
+  const height = numberFrom(modifiers.height, 'height');
   const url = imageUrl(
     idFrom(src),
     {
@@ -45,7 +45,7 @@ export function getImage(src: string, { modifiers = {}, baseURL, limits }: NuxtP
       fit: fitFromSharp(modifiers.fit, 'crop'),
       format,
       auto: format === undefined ? 'format' : undefined,
-      quality: numberFrom(modifiers.quality as number | string | undefined, 'quality'),
+      quality: numberFrom(modifiers.quality, 'quality'),
       bg: modifiers.background,
       gravity: modifiers.gravity,
       blur: modifiers.blur,
