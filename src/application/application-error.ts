@@ -35,6 +35,11 @@ export class StoreUnavailableError extends ApplicationError {
   readonly code = 'STORE_UNAVAILABLE';
 }
 
+/** One entry of a bulk import's source could not be read (a file that vanished, an object without permission). */
+export class SourceUnreadableError extends ApplicationError {
+  readonly code = 'SOURCE_UNREADABLE';
+}
+
 /** The cache index (database) failed or could not be reached. */
 export class IndexUnavailableError extends ApplicationError {
   readonly code = 'INDEX_UNAVAILABLE';

@@ -14,6 +14,7 @@ import type { Transformer } from '../application/ports/transformer.js';
 import type { CheckReadiness } from '../application/use-cases/check-readiness.js';
 import type { DeleteImage } from '../application/use-cases/delete-image.js';
 import type { GetRendition } from '../application/use-cases/get-rendition.js';
+import type { ImportOriginals } from '../application/use-cases/import-originals.js';
 import type { IssueToken } from '../application/use-cases/issue-token.js';
 import type { PurgeExpiredTokens, PurgeSchedule } from '../application/use-cases/purge-expired-tokens.js';
 import type { UploadOriginal } from '../application/use-cases/upload-original.js';
@@ -42,6 +43,15 @@ export type { CheckReadiness, ComponentStatus, ReadinessReport } from '../applic
 export type { DeleteImage, DeleteImageInput } from '../application/use-cases/delete-image.js';
 export type { GetRendition, GetRenditionInput, GetRenditionOutput } from '../application/use-cases/get-rendition.js';
 export type { IssueToken, IssueTokenInput, IssueTokenOutput } from '../application/use-cases/issue-token.js';
+export {
+  ImportTally,
+  type ImportOriginals,
+  type ImportOriginalsInput,
+  type ImportOutcome,
+  type ImportRefusal,
+  type ImportSummary,
+} from '../application/use-cases/import-originals.js';
+export type { OriginalSource, SourceEntry } from '../application/ports/original-source.js';
 export type { PurgeExpiredTokens, PurgeSchedule } from '../application/use-cases/purge-expired-tokens.js';
 export type { UploadOriginal, UploadOriginalInput, UploadOriginalOutput } from '../application/use-cases/upload-original.js';
 export {
@@ -51,6 +61,7 @@ export {
   OriginalNotFoundError,
   OverloadedError,
   RenderTimeoutError,
+  SourceUnreadableError,
   StoreUnavailableError,
   TokenRejectedError,
 } from '../application/application-error.js';
@@ -76,6 +87,8 @@ export interface Application {
   readonly uploadOriginal: UploadOriginal;
   readonly getRendition: GetRendition;
   readonly deleteImage: DeleteImage;
+  /** Bulk import of originals from any source of (id, bytes) entries, probed like uploads; see docs/cli.md. */
+  readonly importOriginals: ImportOriginals;
   readonly checkReadiness: CheckReadiness;
   /**
    * Deletes expired upload tokens: `execute()` once, or `schedule()` to run it once per token lifetime
@@ -141,6 +154,7 @@ function useCasesOf(container: Container): Application {
     uploadOriginal: container.get(TOKENS.UploadOriginal),
     getRendition: container.get(TOKENS.GetRendition),
     deleteImage: container.get(TOKENS.DeleteImage),
+    importOriginals: container.get(TOKENS.ImportOriginals),
     checkReadiness: container.get(TOKENS.CheckReadiness),
     purgeExpiredTokens: container.get(TOKENS.PurgeExpiredTokens),
     drain: () => background.drain(),

@@ -2,6 +2,7 @@ import { BackgroundTasks } from '../../src/application/background-tasks.js';
 import type { RenderGate } from '../../src/application/render-gate.js';
 import { RenditionBudget } from '../../src/application/rendition-budget.js';
 import { GetRendition, type GetRenditionSettings } from '../../src/application/use-cases/get-rendition.js';
+import { ImportOriginals } from '../../src/application/use-cases/import-originals.js';
 import { IssueToken } from '../../src/application/use-cases/issue-token.js';
 import { UploadOriginal } from '../../src/application/use-cases/upload-original.js';
 import { InMemoryCacheIndex } from '../../src/adapters/in-memory/in-memory-cache-index.js';
@@ -48,6 +49,8 @@ export interface HarnessOptions {
   readonly tokenTtlSeconds?: number;
   /** Render slots for upload decodes (and, through `getRendition`, renders); none when absent. */
   readonly gate?: RenderGate;
+  /** The largest original `importOriginals` accepts, in bytes (uploads.maxBytes); 25 MiB when absent. */
+  readonly maxUploadBytes?: number;
   /** A rendition budget of this many bytes (SPEC §8); none when absent. */
   readonly maxRenditionBytes?: number;
 }
@@ -73,6 +76,10 @@ export function createApplicationHarness(options: HarnessOptions = {}) {
     { tokens, index, originals, renditions: cache, transformer, clock, background, gate: options.gate },
     { allowOverwrite, limits: settings.limits },
   );
+  const importOriginals = new ImportOriginals(
+    { index, originals, renditions: cache, transformer, clock, background, gate: options.gate },
+    { limits: settings.limits, maxBytes: options.maxUploadBytes ?? 25 * 1024 * 1024 },
+  );
   const budget =
     options.maxRenditionBytes === undefined ? undefined : new RenditionBudget({ index, cache, clock, logger }, { maxBytes: options.maxRenditionBytes });
   const getRendition = new GetRendition({ index, originals, cache, transformer, clock, background, logger, settings, gate: options.gate, budget });
@@ -88,6 +95,7 @@ export function createApplicationHarness(options: HarnessOptions = {}) {
     background,
     issueToken,
     uploadOriginal,
+    importOriginals,
     getRendition,
     budget,
 

@@ -18,6 +18,7 @@ import type { Transformer } from '../../application/ports/transformer.js';
 import type { CheckReadiness } from '../../application/use-cases/check-readiness.js';
 import type { DeleteImage } from '../../application/use-cases/delete-image.js';
 import type { GetRendition } from '../../application/use-cases/get-rendition.js';
+import type { ImportOriginals } from '../../application/use-cases/import-originals.js';
 import type { ImportLegacyTokens } from '../../application/use-cases/import-legacy-tokens.js';
 import type { IssueToken } from '../../application/use-cases/issue-token.js';
 import type { PrerenderLegacyBoxes } from '../../application/use-cases/prerender-legacy-boxes.js';
@@ -49,6 +50,7 @@ export const TOKENS = {
   StartupTasks: Symbol('StartupTasks') as ServiceIdentifier<StartupTask>,
   IssueToken: Symbol('IssueToken') as ServiceIdentifier<IssueToken>,
   UploadOriginal: Symbol('UploadOriginal') as ServiceIdentifier<UploadOriginal>,
+  ImportOriginals: Symbol('ImportOriginals') as ServiceIdentifier<ImportOriginals>,
   GetRendition: Symbol('GetRendition') as ServiceIdentifier<GetRendition>,
   DeleteImage: Symbol('DeleteImage') as ServiceIdentifier<DeleteImage>,
   ImportLegacyTokens: Symbol('ImportLegacyTokens') as ServiceIdentifier<ImportLegacyTokens>,

@@ -6,6 +6,7 @@ import { RenditionBudget } from '../../../application/rendition-budget.js';
 import { CheckReadiness } from '../../../application/use-cases/check-readiness.js';
 import { DeleteImage } from '../../../application/use-cases/delete-image.js';
 import { GetRendition, type GetRenditionSettings } from '../../../application/use-cases/get-rendition.js';
+import { ImportOriginals } from '../../../application/use-cases/import-originals.js';
 import { ImportLegacyTokens } from '../../../application/use-cases/import-legacy-tokens.js';
 import { IssueToken } from '../../../application/use-cases/issue-token.js';
 import { PrerenderLegacyBoxes } from '../../../application/use-cases/prerender-legacy-boxes.js';
@@ -78,6 +79,11 @@ export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
           { allowOverwrite: config.uploads.allowOverwrite, limits: config.limits },
         ),
       [TOKENS.TokenStore, TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks, TOKENS.RenderGate],
+    );
+    bind(TOKENS.ImportOriginals).toResolvedValue(
+      (index, originals, renditions, transformer, clock, background, gate) =>
+        new ImportOriginals({ index, originals, renditions, transformer, clock, background, gate }, { limits: config.limits, maxBytes: config.uploads.maxBytes }),
+      [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks, TOKENS.RenderGate],
     );
     const maxBytes = config.renditions.maxBytes;
     if (maxBytes !== undefined) {

@@ -1,0 +1,58 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { SourceUnreadableError } from '../../application/application-error.js';
+import type { OriginalSource, SourceEntry } from '../../application/ports/original-source.js';
+
+/**
+ * The id a file stands for: its name without the last extension (`holiday-01.jpg` → `holiday-01`), or the whole
+ * name when it has none (the original service kept `originals_dir/{id}` without one). Whether that is a valid id
+ * is the import's decision, so `a.b.jpg` is refused with a reason rather than silently renamed.
+ */
+export function idOfFileName(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+function unreadable(what: string, error: unknown): SourceUnreadableError {
+  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new SourceUnreadableError(`cannot read ${what} (${reason})`, { cause: error });
+}
+
+/**
+ * The files directly in one folder, as a bulk import's source: sorted by name, so a resumed run walks the same
+ * order. Subfolders are not entered (an id cannot contain `/`) and hidden files (`.DS_Store`, editors' and our
+ * own `.tmp` files) are not entries at all.
+ */
+export class FolderOriginalSource implements OriginalSource {
+  constructor(private readonly folder: string) {}
+
+  async *entries(): AsyncIterable<SourceEntry> {
+    let names: string[];
+    try {
+      const dirents = await readdir(this.folder, { withFileTypes: true });
+      names = dirents.filter((d) => !d.name.startsWith('.') && (d.isFile() || d.isSymbolicLink())).map((d) => d.name);
+    } catch (error) {
+      throw unreadable(`the folder ${this.folder}`, error);
+    }
+    names.sort();
+    for (const name of names) yield await this.entryOf(name);
+  }
+
+  private async entryOf(name: string): Promise<SourceEntry> {
+    const file = path.join(this.folder, name);
+    // A vanished file or a dangling link is that entry's problem: it is refused when read.
+    const bytes = await stat(file).then((s) => s.size, () => undefined);
+    return {
+      name,
+      id: idOfFileName(name),
+      ...(bytes === undefined ? {} : { bytes }),
+      read: async () => {
+        try {
+          return await readFile(file);
+        } catch (error) {
+          throw unreadable(file, error);
+        }
+      },
+    };
+  }
+}
