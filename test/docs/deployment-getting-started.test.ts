@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -59,6 +59,9 @@ describe('docs/getting-started.md, run against the service', function () {
     service = await startTestService();
     folder = mkdtempSync(path.join(os.tmpdir(), 'lir-getting-started-'));
     writeFileSync(path.join(folder, 'photo.jpg'), await gradientJpeg(1800, 1200));
+    // The walk-through runs from the repository's folder, with its sample photo.
+    mkdirSync(path.join(folder, 'docs/images'), { recursive: true });
+    copyFileSync(path.join(REPO_ROOT, 'docs/images/sample.jpg'), path.join(folder, 'docs/images/sample.jpg'));
   });
   after(async () => {
     await service?.close();
@@ -72,7 +75,7 @@ describe('docs/getting-started.md, run against the service', function () {
     // curl prints the upload's JSON without a newline, so the first header block follows on its line.
     const [uploadJson, ...answers] = stdout.split(/(?=HTTP\/1\.1 )/);
     const upload = JSON.parse(uploadJson!) as Record<string, unknown>;
-    expect(upload).to.include({ status: 'OK', id: 'holiday-01', original_width: 1800, original_height: 1200, format: 'jpeg' });
+    expect(upload).to.include({ status: 'OK', id: 'holiday-01', original_width: 1800, original_height: 1200, format: 'jpeg', bytes: statSync(path.join(REPO_ROOT, 'docs/images/sample.jpg')).size });
     expect(answers).to.have.length(2);
     for (const promised of ['HTTP/1.1 200 OK', 'X-Cache: MISS', 'Cache-Control: public, max-age=31536000, immutable', 'Content-Type: image/webp']) {
       expect(promisedOutput(code)).to.include(promised);
