@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { INDEX_CHANGES_CHANNEL } from './postgres-index-changes.js';
 import { toIndexError } from './sql-errors.js';
 
 /*
@@ -63,7 +64,37 @@ const MIGRATIONS: Readonly<Record<string, Knex.Migration>> = {
       });
     },
   },
+  '0004-announce-index-changes': {
+    // PostgreSQL only: replicas remember rows in memory (ADR 0024) and must hear when one is replaced or removed,
+    // by any process or tool. SQLite has one service process per file, which sees its own writes.
+    async up(knex) {
+      if (!isPostgres(knex)) return;
+      await knex.raw(`
+        create or replace function announce_index_change() returns trigger language plpgsql as $$
+        begin
+          -- Two branches, not one CASE: a row of one table has no field of the other.
+          if TG_TABLE_NAME = 'originals' then
+            perform pg_notify('${INDEX_CHANGES_CHANNEL}', json_build_object('schema', TG_TABLE_SCHEMA, 'original', OLD.id)::text);
+          else
+            perform pg_notify('${INDEX_CHANGES_CHANNEL}', json_build_object('schema', TG_TABLE_SCHEMA, 'rendition', OLD.key)::text);
+          end if;
+          return null;
+        end $$`);
+      await knex.raw('create trigger originals_announce_change after update or delete on originals for each row execute function announce_index_change()');
+      await knex.raw('create trigger renditions_announce_change after delete on renditions for each row execute function announce_index_change()');
+    },
+    async down(knex) {
+      if (!isPostgres(knex)) return;
+      await knex.raw('drop trigger if exists renditions_announce_change on renditions');
+      await knex.raw('drop trigger if exists originals_announce_change on originals');
+      await knex.raw('drop function if exists announce_index_change()');
+    },
+  },
 };
+
+function isPostgres(knex: Knex): boolean {
+  return knex.client.config.client === 'pg';
+}
 
 /**
  * Migrations defined in code instead of a directory of files: knex's file loader globs for `.js`/`.ts`,

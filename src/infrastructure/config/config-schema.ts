@@ -175,6 +175,16 @@ export const configSchema = z.strictObject({
     /** Accept what clients of the original service send (SPEC §10, docs/migrating.md); off by default. */
     legacy: z.boolean().default(false),
   }).prefault({}),
+  memory: z.strictObject({
+    /** Rendition rows answered from memory (a hit then needs no index query); 0 asks the index on every request. */
+    renditionRows: z.number().int().min(0).default(20_000),
+    /** The backstop for a row whose removal was never announced here (PostgreSQL announces them: LISTEN/NOTIFY). */
+    rowTtlSeconds: positiveInt.default(300),
+    /** Bytes of streamed renditions kept in memory for proxied hits; 0 reads every one from the store. */
+    renditionBytes: z.number().int().min(0).default(16 * 1024 * 1024),
+    /** Larger renditions are always streamed from the store. */
+    largestRenditionBytes: positiveInt.default(256 * 1024),
+  }).prefault({}),
   shutdown: z.strictObject({
     timeoutMs: positiveInt.default(25_000),
   }).prefault({}),

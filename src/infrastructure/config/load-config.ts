@@ -72,6 +72,10 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<readonly [name: string, key: s
   ['SQLITE_FILENAME', 'index.filename', 'string'],
   ['DATABASE_URL', 'index.url', 'string'],
   ['DATABASE_POOL_MAX', 'index.poolMax', 'number'],
+  ['MEMORY_RENDITION_ROWS', 'memory.renditionRows', 'number'],
+  ['MEMORY_ROW_TTL_SECONDS', 'memory.rowTtlSeconds', 'number'],
+  ['MEMORY_RENDITION_BYTES', 'memory.renditionBytes', 'number'],
+  ['MEMORY_LARGEST_RENDITION_BYTES', 'memory.largestRenditionBytes', 'number'],
   ['SHUTDOWN_TIMEOUT_MS', 'shutdown.timeoutMs', 'number'],
   ['COMPAT_LEGACY', 'compat.legacy', 'boolean'],
 ];

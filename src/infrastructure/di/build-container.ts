@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Container, type ContainerModule } from 'inversify';
 import { CachingCacheIndex } from '../../application/caching-cache-index.js';
+import { MemoryRenditionCache } from '../../application/memory-rendition-cache.js';
 import type { Logger as Pino } from 'pino';
 import type { Config, StorageConfig } from '../config/config-schema.js';
 import { coreModule } from './modules/core.module.js';
@@ -64,6 +65,19 @@ export function libvipsThreadsPerRender(renderConcurrency: number): number {
 /** A second is a short staleness for another replica's re-upload, and already saves most index reads of a busy original. */
 const ORIGINALS_IN_MEMORY = { ttlMs: 1000, maxEntries: 10_000 } as const;
 
+/** The index's rows in memory (ADR 0012, ADR 0024), told of other replicas' changes when the index announces them. */
+function rememberIndexRows(container: Container, config: Config): void {
+  const { renditionRows, rowTtlSeconds } = config.memory;
+  container.onActivation(TOKENS.CacheIndex, (context, index) => {
+    const caching = new CachingCacheIndex(index, context.get(TOKENS.Clock), {
+      ...ORIGINALS_IN_MEMORY,
+      ...(renditionRows > 0 ? { renditions: { ttlMs: rowTtlSeconds * 1000, maxEntries: renditionRows } } : {}),
+    });
+    context.get(TOKENS.IndexChanges, { optional: true })?.subscribe((change) => caching.forget(change));
+    return caching;
+  });
+}
+
 /**
  * The composition root: loads the core module plus exactly one module per port, chosen by the
  * validated config's `driver` discriminators, so only the chosen drivers' SDKs are constructed.
@@ -83,9 +97,12 @@ export function buildContainer(config: Config, rootLogger: Pino): Container {
     prometheusMetricsModule(),
     httpModule(config),
   );
-  if (config.index.driver !== 'memory') {
-    // Every image request looks its original up; most of them can be answered from memory (ADR 0012).
-    container.onActivation(TOKENS.CacheIndex, (context, index) => new CachingCacheIndex(index, context.get(TOKENS.Clock), ORIGINALS_IN_MEMORY));
+  // Every image request looks its original and its rendition up; most of them can be answered from memory.
+  if (config.index.driver !== 'memory') rememberIndexRows(container, config);
+  const { renditionBytes, largestRenditionBytes } = config.memory;
+  if (renditionBytes > 0 && config.renditions.driver !== 'memory') {
+    // Proxied hits on small renditions read nothing from the store (ADR 0025).
+    container.onActivation(TOKENS.RenditionCache, (_context, cache) => new MemoryRenditionCache(cache, { maxBytes: renditionBytes, maxObjectBytes: largestRenditionBytes }));
   }
   return container;
 }

@@ -7,6 +7,7 @@ import type { BackgroundTasks } from '../../application/background-tasks.js';
 import type { RenderGate } from '../../application/render-gate.js';
 import type { RenditionBudget } from '../../application/rendition-budget.js';
 import type { CacheIndex } from '../../application/ports/cache-index.js';
+import type { IndexChanges } from '../../application/ports/index-changes.js';
 import type { Clock } from '../../application/ports/clock.js';
 import type { Logger } from '../../application/ports/logger.js';
 import type { OriginalStore } from '../../application/ports/original-store.js';
@@ -43,6 +44,8 @@ export const TOKENS = {
   OriginalStore: Symbol('OriginalStore') as ServiceIdentifier<OriginalStore>,
   RenditionCache: Symbol('RenditionCache') as ServiceIdentifier<RenditionCache>,
   CacheIndex: Symbol('CacheIndex') as ServiceIdentifier<CacheIndex>,
+  /** Bound only with PostgreSQL: what other replicas change in the shared index. */
+  IndexChanges: Symbol('IndexChanges') as ServiceIdentifier<IndexChanges>,
   RenditionLock: Symbol('RenditionLock') as ServiceIdentifier<RenditionLock>,
   TokenStore: Symbol('TokenStore') as ServiceIdentifier<TokenStore>,
   Transformer: Symbol('Transformer') as ServiceIdentifier<Transformer>,

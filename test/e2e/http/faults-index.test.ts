@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import pg from 'pg';
+import sharp from 'sharp';
 import { expectUnavailable } from '../../support/json-error.js';
 import { settle, startTestService, tokenFor, upload, uploadOriginal, type TestService } from '../../support/service-harness.js';
 import { TEST_DATABASE_URL_VARIABLE } from '../../support/sql-databases.js';
@@ -61,7 +62,7 @@ describe('faults: the PostgreSQL index goes away and comes back', function () {
     await admin?.end();
   });
 
-  it('answers 503 JSON and fails /readyz while it is gone, then recovers by itself', async () => {
+  it('answers known renditions, 503 JSON for the rest and fails /readyz while it is gone, then recovers by itself', async () => {
     const id = uniqueId('fault_');
     await uploadOriginal(base, id, await photo(800, 600));
     const cached = await fetch(`${base}/${id}_200_200.jpg`);
@@ -73,9 +74,14 @@ describe('faults: the PostgreSQL index goes away and comes back', function () {
 
     await proxy.stop();
 
-    // Every image request needs the index (which originals exist), so nothing can be answered from it.
-    await expectUnavailable(await fetch(`${base}/${id}_200_200.jpg`), 'INDEX_UNAVAILABLE');
-    await expectUnavailable(await fetch(`${base}/${id}_300_300.webp`), 'INDEX_UNAVAILABLE');
+    // SPEC §6: a rendition known in memory is still answered (stale-if-error); anything that needs the index is not.
+    for (let round = 0; round < 3; round++) {
+      const known = await fetch(`${base}/${id}_200_200.jpg`);
+      expect([known.status, known.headers.get('x-cache')]).to.deep.equal([200, 'HIT']);
+      expect((await sharp(Buffer.from(await known.arrayBuffer())).metadata()).width).to.equal(200);
+      await expectUnavailable(await fetch(`${base}/${id}_300_300.webp`), 'INDEX_UNAVAILABLE');
+    }
+    await expectUnavailable(await fetch(`${base}/${uniqueId('never_')}_200_200.jpg`), 'INDEX_UNAVAILABLE');
     await expectUnavailable(
       await fetch(`${base}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: `${id}_new` }) }),
       'INDEX_UNAVAILABLE',

@@ -69,6 +69,8 @@ interface Cluster {
   readonly b: ChildService;
   /** Advisory locks held now by either replica's sessions. */
   heldLocks(): Promise<number>;
+  /** Removes rendition rows behind both replicas' backs, as an operator's SQL or another tool would. */
+  deleteRenditionRows(originalId: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -107,8 +109,21 @@ async function startCluster(databaseUrl: string, env: Record<string, string>): P
       );
       return Number(result.rows[0]?.held ?? 0);
     },
+    deleteRenditionRows: async (originalId) => (await admin.query(`delete from ${schema}.renditions where original_id = $1`, [originalId])).rowCount ?? 0,
     close,
   };
+}
+
+/** Polls `path` on `replica` until `done` holds for its answer; fails after `deadlineMs`. */
+async function until(replica: ChildService, path: string, done: (response: Response) => boolean, deadlineMs: number, what: string): Promise<Response> {
+  const started = Date.now();
+  for (;;) {
+    const response = await fetch(`${replica.url}${path}`, { redirect: 'manual' });
+    await response.arrayBuffer();
+    if (done(response)) return response;
+    if (Date.now() - started > deadlineMs) expect.fail(`${what}: still ${response.status} ${response.headers.get('x-cache')} after ${deadlineMs} ms`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 describe('two replicas sharing PostgreSQL and the rendition folder', function () {
@@ -198,6 +213,41 @@ describe('two replicas sharing PostgreSQL and the rendition folder', function ()
       expect(answers.map((answer) => answer.status)).to.deep.equal(answers.map(() => 200));
       const misses = answers.filter((answer) => answer.cache === 'MISS');
       expect(misses.map((answer) => answer.replica).sort()).to.deep.equal(['a', 'b']);
+    });
+  });
+
+  describe('hits redirected from rows in memory (ADR 0024)', () => {
+    let cluster: Cluster;
+    before(async () => {
+      // A long TTL: only the index's announcements (LISTEN/NOTIFY) can make a replica forget a row in time.
+      cluster = await startCluster(databaseUrl as string, { PUBLIC_BASE_URL: 'http://cdn.example.invalid/r/', MEMORY_ROW_TTL_SECONDS: '3600' });
+    });
+    after(async () => cluster?.close());
+
+    async function redirectedByBoth(id: string, path: string): Promise<void> {
+      await uploadOriginal(cluster.a.url, id, await sharp({ create: { width: 64, height: 48, channels: 3, background: '#a0a' } }).png().toBuffer());
+      expect((await get(cluster.a, 'a', path)).cache).to.equal('MISS');
+      for (const replica of [cluster.a, cluster.b]) await until(replica, path, (response) => response.status === 303, 10_000, 'stored rendition');
+    }
+
+    it('a DELETE on replica a: replica b stops redirecting within 1 s', async () => {
+      const id = `deleted_${randomBytes(4).toString('hex')}`;
+      const path = `/${id}_32_24.jpg`;
+      await redirectedByBoth(id, path);
+      const deleted = await fetch(`${cluster.a.url}/${id}`, { method: 'DELETE' });
+      expect(deleted.status).to.equal(204);
+      expect((await fetch(`${cluster.a.url}${path}`, { redirect: 'manual' })).status).to.equal(404);
+      await until(cluster.b, path, (response) => response.status === 404, 1_000, 'replica b after the delete');
+    });
+
+    it('a rendition row removed by SQL: replica b stops redirecting and renders it again', async () => {
+      const id = `purged_${randomBytes(4).toString('hex')}`;
+      const path = `/${id}_32_24.webp`;
+      await redirectedByBoth(id, path);
+      expect(await cluster.deleteRenditionRows(id)).to.equal(1);
+      // Far below the rows' TTL of an hour: the trigger's announcement is what made b forget the row.
+      const again = await until(cluster.b, path, (response) => response.status !== 303, 5_000, 'replica b after the row went');
+      expect([again.status, again.headers.get('x-cache')]).to.deep.equal([200, 'MISS']);
     });
   });
 });

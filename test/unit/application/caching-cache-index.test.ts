@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CachingCacheIndex } from '../../../src/application/caching-cache-index.js';
+import { CachingCacheIndex, type CachingCacheIndexOptions } from '../../../src/application/caching-cache-index.js';
 import { InMemoryCacheIndex } from '../../../src/adapters/in-memory/in-memory-cache-index.js';
 import { IndexUnavailableError } from '../../../src/application/application-error.js';
 import type { ImageId } from '../../../src/domain/image-id.js';
@@ -21,9 +21,22 @@ describeCacheIndexContract(
   { modelRuns: 200 },
 );
 
+describeCacheIndexContract(
+  'CachingCacheIndex with rendition rows in memory over InMemoryCacheIndex',
+  async () => {
+    const inner = new InMemoryCacheIndex();
+    return {
+      subject: new CachingCacheIndex(inner, new ManualClock(), { ttlMs: 1000, maxEntries: 100, renditions: { ttlMs: 60_000, maxEntries: 100 } }),
+      cleanup: async () => {},
+      simulateOutage: async () => inner.fail(),
+    };
+  },
+  { modelRuns: 200 },
+);
+
 describe('CachingCacheIndex', () => {
   /** Two replicas sharing one database: `replica` caches, `other` writes behind its back. */
-  function setUp(options = { ttlMs: 1000, maxEntries: 100 }) {
+  function setUp(options: CachingCacheIndexOptions = { ttlMs: 1000, maxEntries: 100 }) {
     const database = new InMemoryCacheIndex();
     const clock = new ManualClock();
     return { database, clock, replica: new CachingCacheIndex(database, clock, options), other: database };
@@ -65,13 +78,12 @@ describe('CachingCacheIndex', () => {
     expect(await replica.findOriginal(original.id)).to.deep.equal(original);
   });
 
-  it('never answers rendition lookups from memory: an index outage still shows', async () => {
+  it('without rendition memory, every rendition lookup asks the index: an outage shows', async () => {
     const { database, replica } = setUp();
     const original = OriginalMother.random();
     const rendition = RenditionRecordMother.of(original);
     await replica.saveOriginal(original, { replace: false });
     await replica.saveRendition(rendition);
-    expect(await replica.findOriginal(original.id)).to.deep.equal(original);
     expect(await replica.findRendition(rendition.key)).to.deep.equal(rendition);
     database.fail();
     const error = await replica.findRendition(rendition.key).catch((e: unknown) => e);
@@ -125,5 +137,124 @@ describe('CachingCacheIndex', () => {
     const expected = original.uploadedAt.getTime();
     (await replica.findOriginal(original.id))!.uploadedAt.setTime(0);
     expect((await replica.findOriginal(original.id))!.uploadedAt.getTime()).to.equal(expected);
+  });
+
+  describe('with rendition rows in memory', () => {
+    const options = { ttlMs: 1000, maxEntries: 100, renditions: { ttlMs: 60_000, maxEntries: 100 } };
+
+    async function stored() {
+      const state = setUp(options);
+      const original = OriginalMother.random();
+      const rendition = RenditionRecordMother.of(original);
+      await state.other.saveOriginal(original, { replace: false });
+      await state.other.saveRendition(rendition);
+      return { ...state, original, rendition };
+    }
+
+    it('answers a known rendition row from memory until its TTL runs out', async () => {
+      const { database, clock, replica, rendition } = await stored();
+      expect(await replica.findRendition(rendition.key)).to.deep.equal(rendition);
+      await database.deleteRendition(rendition.key);
+      expect(await replica.findRendition(rendition.key), 'from memory: the removal was not announced').to.deep.equal(rendition);
+      clock.advanceSeconds(60);
+      expect(await replica.findRendition(rendition.key)).to.equal(undefined);
+    });
+
+    it('does not remember a missing row: a rendition stored elsewhere is seen at once', async () => {
+      const { replica, other, original } = await stored();
+      const later = RenditionRecordMother.of(original);
+      expect(await replica.findRendition(later.key)).to.equal(undefined);
+      await other.saveRendition(later);
+      expect(await replica.findRendition(later.key)).to.deep.equal(later);
+    });
+
+    it('forgets at once what it removes itself: one row, a version, an original', async () => {
+      const { replica, original, rendition } = await stored();
+      const second = RenditionRecordMother.of(original);
+      await replica.saveRendition(second);
+      await replica.findRendition(rendition.key);
+      await replica.deleteRendition(rendition.key);
+      expect(await replica.findRendition(rendition.key)).to.equal(undefined);
+      expect(await replica.findRendition(second.key)).to.deep.equal(second);
+      await replica.deleteRenditionsOfVersion(original.id, original.version);
+      expect(await replica.findRendition(second.key)).to.equal(undefined);
+      const third = RenditionRecordMother.of(original);
+      await replica.saveRendition(third);
+      await replica.deleteOriginal(original.id);
+      expect(await replica.findRendition(third.key)).to.equal(undefined);
+      expect(await replica.findOriginal(original.id)).to.equal(undefined);
+    });
+
+    it('forgets what another process announces: a removed row, a removed or replaced original', async () => {
+      const { database, replica, original, rendition } = await stored();
+      await replica.findRendition(rendition.key);
+      await database.deleteRendition(rendition.key);
+      replica.forget({ kind: 'rendition', key: rendition.key });
+      expect(await replica.findRendition(rendition.key)).to.equal(undefined);
+
+      const again = RenditionRecordMother.of(original);
+      await database.saveRendition(again);
+      await replica.findOriginal(original.id);
+      await replica.findRendition(again.key);
+      await database.deleteOriginal(original.id);
+      replica.forget({ kind: 'original', id: original.id });
+      expect(await replica.findRendition(again.key)).to.equal(undefined);
+      expect(await replica.findOriginal(original.id)).to.equal(undefined);
+    });
+
+    it('after an unknown change, asks the index again before answering what it remembers', async () => {
+      const { database, replica, rendition } = await stored();
+      await replica.findRendition(rendition.key);
+      await database.deleteRendition(rendition.key);
+      replica.forget({ kind: 'unknown' });
+      expect(await replica.findRendition(rendition.key)).to.equal(undefined);
+    });
+
+    it('answers known rows while the index is unavailable, even past their TTL; unknown ones fail', async () => {
+      const { database, clock, replica, original, rendition } = await stored();
+      await replica.findOriginal(original.id);
+      await replica.findRendition(rendition.key);
+      database.fail();
+      clock.advanceSeconds(3600);
+      replica.forget({ kind: 'unknown' });
+      expect(await replica.findOriginal(original.id)).to.deep.equal(original);
+      expect(await replica.findRendition(rendition.key)).to.deep.equal(rendition);
+      const unknown = RenditionRecordMother.of(original);
+      expect(await replica.findRendition(unknown.key).catch((e: unknown) => e)).to.be.instanceOf(IndexUnavailableError);
+      expect(await replica.findOriginal(OriginalMother.random().id).catch((e: unknown) => e)).to.be.instanceOf(IndexUnavailableError);
+    });
+
+    it('rests after a failure: known rows are answered without asking the index again for a while', async () => {
+      const { database, clock, rendition } = await stored();
+      let asked = 0;
+      const counting = Object.assign(Object.create(database) as InMemoryCacheIndex, {
+        findRendition: async (key: string) => {
+          asked++;
+          return database.findRendition(key);
+        },
+      });
+      const resting = new CachingCacheIndex(counting, clock, { ...options, restAfterFailureMs: 1000 });
+      await resting.findRendition(rendition.key);
+      database.fail();
+      resting.forget({ kind: 'unknown' });
+      await resting.findRendition(rendition.key);
+      await resting.findRendition(rendition.key);
+      expect(asked, 'one failed attempt, then memory').to.equal(2);
+      clock.advanceSeconds(1);
+      await resting.findRendition(rendition.key);
+      expect(asked).to.equal(3);
+    });
+
+    it('remembers what it stores itself, and keeps at most maxEntries rows', async () => {
+      const state = setUp({ ...options, renditions: { ttlMs: 60_000, maxEntries: 2 } });
+      const original = OriginalMother.random();
+      await state.replica.saveOriginal(original, { replace: false });
+      const rows = [RenditionRecordMother.of(original), RenditionRecordMother.of(original), RenditionRecordMother.of(original)];
+      for (const row of rows) await state.replica.saveRendition(row);
+      state.database.fail();
+      expect(await state.replica.findRendition(rows[2]!.key)).to.deep.equal(rows[2]);
+      expect(await state.replica.findRendition(rows[1]!.key)).to.deep.equal(rows[1]);
+      expect(await state.replica.findRendition(rows[0]!.key).catch((e: unknown) => e), 'dropped: the least recently used').to.be.instanceOf(IndexUnavailableError);
+    });
   });
 });

@@ -20,6 +20,8 @@ type TokenName = keyof typeof TOKENS;
 const ALL_TOKENS = Object.keys(TOKENS) as TokenName[];
 /** Bound only by the SQL index module: an in-memory index needs no client and no migrations. */
 const SQL_ONLY: readonly TokenName[] = ['Knex', 'StartupTasks'];
+/** Bound with PostgreSQL only: the index's announcements of removed rows. */
+const POSTGRES_ONLY: readonly TokenName[] = ['IndexChanges'];
 
 /** A private schema in the TEST_DATABASE_URL database, so the start-up migration runs against an empty schema. */
 let postgresUrl: string | undefined;
@@ -43,19 +45,19 @@ function s3(bucket: string) {
 const COMBINATIONS: readonly Combination[] = [
   {
     name: 'memory originals, memory renditions, memory index',
-    unbound: [...SQL_ONLY, 'RenditionBudget'],
+    unbound: [...SQL_ONLY, 'RenditionBudget', ...POSTGRES_ONLY],
     offline: true,
     config: () => ({ originals: { driver: 'memory' }, renditions: { driver: 'memory' }, index: { driver: 'memory' } }),
   },
   {
     name: 'filesystem originals, filesystem renditions, sqlite index',
-    unbound: ['RenditionBudget'],
+    unbound: ['RenditionBudget', ...POSTGRES_ONLY],
     offline: true,
     config: (dataDir) => ({ dataDir, originals: { driver: 'filesystem' }, renditions: { driver: 'filesystem' }, index: { driver: 'sqlite' } }),
   },
   {
     name: 'filesystem originals (own root), filesystem renditions with a public URL and a budget, sqlite index (own file)',
-    unbound: [],
+    unbound: [...POSTGRES_ONLY],
     offline: true,
     config: (dataDir) => ({
       dataDir: path.join(dataDir, 'unused'),
@@ -82,13 +84,13 @@ const COMBINATIONS: readonly Combination[] = [
   },
   {
     name: 's3 originals, s3 renditions with a budget, memory index (dummy endpoint, constructed lazily)',
-    unbound: SQL_ONLY,
+    unbound: [...SQL_ONLY, ...POSTGRES_ONLY],
     offline: false,
     config: () => ({ originals: s3('originals'), renditions: { ...s3('renditions'), prefix: 'cache/', maxBytes: 1_000_000 }, index: { driver: 'memory' } }),
   },
   {
     name: 's3 originals, filesystem renditions, sqlite index (dummy endpoint)',
-    unbound: ['RenditionBudget'],
+    unbound: ['RenditionBudget', ...POSTGRES_ONLY],
     offline: false,
     config: (dataDir) => ({ dataDir, originals: s3('originals'), renditions: { driver: 'filesystem' }, index: { driver: 'sqlite' } }),
   },
@@ -179,9 +181,10 @@ describe('composition root: container smoke test per driver combination', () => 
 
       resolveEveryToken(container, combination.unbound);
       const tasks = await runStartupTasks(container);
-      // The index's migrations, and the stale temp-file sweep of each folder store.
+      // The index's migrations (and, with PostgreSQL, listening for its changes), and the stale temp-file sweep of each folder store.
       const folders = [config.originals, config.renditions].filter((store) => store.driver === 'filesystem').length;
-      expect(tasks).to.equal(combination.unbound.includes('StartupTasks') ? 0 : (config.index.driver === 'memory' ? 0 : 1) + folders);
+      const indexTasks = { memory: 0, sqlite: 1, postgres: 2 }[config.index.driver];
+      expect(tasks).to.equal(combination.unbound.includes('StartupTasks') ? 0 : indexTasks + folders);
       expect(container.get(TOKENS.Config)).to.equal(config);
       if (combination.offline) await roundTrip(container);
       combination.check?.(dataDir);

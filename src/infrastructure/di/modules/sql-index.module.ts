@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ContainerModule } from 'inversify';
 import { InMemoryRenditionLock } from '../../../adapters/in-memory/in-memory-rendition-lock.js';
 import { createKnexClient } from '../../../adapters/sql/knex-client.js';
+import { PostgresIndexChanges } from '../../../adapters/sql/postgres-index-changes.js';
 import { PostgresRenditionLock } from '../../../adapters/sql/postgres-rendition-lock.js';
 import { SqlCacheIndex } from '../../../adapters/sql/sql-cache-index.js';
 import type { SqlConfig } from '../../../adapters/sql/sql-config.js';
@@ -44,10 +45,20 @@ export function sqlIndexModule(settings:
       bind(TOKENS.RenditionLock)
         .toConstantValue(lock)
         .onDeactivation(() => lock.close());
+      bind(TOKENS.IndexChanges)
+        .toResolvedValue((logger) => new PostgresIndexChanges({ url: settings.url }, logger), [TOKENS.Logger])
+        .onDeactivation((changes) => (changes as PostgresIndexChanges).close());
     } else {
       // One service process per SQLite file, so excluding within the process is excluding everywhere.
       bind(TOKENS.RenditionLock).toConstantValue(new InMemoryRenditionLock());
     }
     bind(TOKENS.StartupTasks).toResolvedValue((knex) => ({ name: `migrate ${config.driver} index`, run: () => migrate(knex) }), [TOKENS.Knex]);
+    if (settings.driver === 'postgres') {
+      // Listening before traffic: a replica must not remember rows whose removal it cannot hear of (ADR 0024).
+      bind(TOKENS.StartupTasks).toResolvedValue(
+        (changes) => ({ name: 'listen for index changes', run: () => (changes as PostgresIndexChanges).start() }),
+        [TOKENS.IndexChanges],
+      );
+    }
   });
 }
