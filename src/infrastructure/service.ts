@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Container } from 'inversify';
 import type { Logger as Pino } from 'pino';
+import { httpListener } from '../adapters/http/http-app.js';
 import { listenHttp } from '../adapters/http/http-server.js';
 import type { Config } from './config/config-schema.js';
 import { buildContainer } from './di/build-container.js';
@@ -41,7 +42,7 @@ function describeBinding(address: string, port: number): string {
 export async function startService(config: Config, logger: Pino): Promise<RunningService> {
   const container = buildContainer(config, logger);
   await runStartupTasks(container, logger);
-  const http = await listenHttp(container.get(TOKENS.HttpApp), {
+  const http = await listenHttp(httpListener(container.get(TOKENS.HttpApp)), {
     host: config.server.host,
     port: config.server.port,
     requestTimeoutMs: config.server.requestTimeoutMs,

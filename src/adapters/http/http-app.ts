@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Limits } from '../../domain/limits.js';
@@ -11,6 +12,7 @@ import { CallerGuard } from './caller-guard.js';
 import { corsHeaders, corsPreflight, CorsPolicy, crossOriginResourcePolicy } from './cors.js';
 import { deleteRoute } from './delete-route.js';
 import { errorHandler, noRoute } from './error-handler.js';
+import { imageReadsFirst } from './image-reads-first.js';
 import { imageRoute } from './image-route.js';
 import { LEGACY_HEALTH_PATHS, type LegacyRequestObserver } from './legacy-compat.js';
 import { opsRoutes } from './ops-routes.js';
@@ -72,6 +74,17 @@ function legacyObserver(deps: HttpDependencies): LegacyRequestObserver {
   return (alias) => deps.onLegacyRequest?.(alias);
 }
 
+/** The standalone server's listener of each app: image reads ahead of the router (`imageReadsFirst`). */
+const LISTENERS = new WeakMap<express.Express, RequestListener>();
+
+/**
+ * What the standalone server listens with: `app` with image reads answered ahead of its router. An embedding
+ * application mounts `app` itself, under its own router, and gets the same answers through it.
+ */
+export function httpListener(app: express.Express): RequestListener {
+  return LISTENERS.get(app) ?? app;
+}
+
 /**
  * The driving HTTP adapter (SPEC §2, §4–§7): plain express 5, one error table, JSON errors.
  * Each route lives in its own module; this only puts them in order.
@@ -85,11 +98,12 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.set('etag', false);
   app.set('trust proxy', trustProxy(settings.trustedProxies));
 
-  if (deps.onResponse !== undefined) app.use(requestMetrics(deps.onResponse));
-  app.use(accessLog(deps.logger));
+  const legacy = settings.compat.legacy ? legacyObserver(deps) : undefined;
+  const observed: RequestHandler[] = [...(deps.onResponse === undefined ? [] : [requestMetrics(deps.onResponse)]), accessLog(deps.logger)];
+  const imageRead = [corsHeaders(cors, 'read'), crossOriginResourcePolicy, imageRoute(imageRouteDependencies(deps, legacy))];
+  app.use(...observed);
   const ops = opsRoutes({ checkReadiness: deps.checkReadiness, allowIndexing: settings.allowIndexing, metrics: deps.metrics });
   for (const [path, handler] of Object.entries(ops)) app.get(path, handler);
-  const legacy = settings.compat.legacy ? legacyObserver(deps) : undefined;
   const readiness = ops['/readyz'];
   if (legacy !== undefined && readiness !== undefined) {
     for (const [path, alias] of Object.entries(LEGACY_HEALTH_PATHS)) {
@@ -101,25 +115,24 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   }
   app.post('/token', ...tokenRoute({ issueToken: deps.issueToken, guard, secretInBody: legacy && { onUse: () => legacy('token_secret_in_body') } }));
   app.use(...forMethods(['OPTIONS'], corsPreflight(cors)));
-  app.use(
-    ...forMethods(
-      ['GET', 'HEAD'],
-      corsHeaders(cors, 'read'),
-      crossOriginResourcePolicy,
-      imageRoute({
-        getRendition: deps.getRendition,
-        limits: settings.limits,
-        delivery: settings.delivery,
-        signing: settings.signing.keys.length > 0 ? new UrlSigningKeys(settings.signing.keys) : undefined,
-        onImageResponse: deps.onImageResponse,
-        onSignatureFailure: deps.onSignatureFailure,
-        legacy: legacy && { onForm: legacy },
-      }),
-    ),
-  );
+  app.use(...forMethods(['GET', 'HEAD'], ...imageRead));
   app.use(...forMethods(['POST'], corsHeaders(cors, 'upload'), uploadRoute({ uploadOriginal: deps.uploadOriginal, maxBytes: settings.uploads.maxBytes, successStatus: legacy ? 200 : 201 })));
   app.use(...forMethods(['DELETE'], deleteRoute({ deleteImage: deps.deleteImage, guard })));
   app.use(noRoute);
   app.use(errorHandler);
+  LISTENERS.set(app, imageReadsFirst(app, [...observed, ...imageRead], errorHandler));
   return app;
+}
+
+function imageRouteDependencies(deps: HttpDependencies, legacy: LegacyRequestObserver | undefined): Parameters<typeof imageRoute>[0] {
+  const { settings } = deps;
+  return {
+    getRendition: deps.getRendition,
+    limits: settings.limits,
+    delivery: settings.delivery,
+    signing: settings.signing.keys.length > 0 ? new UrlSigningKeys(settings.signing.keys) : undefined,
+    onImageResponse: deps.onImageResponse,
+    onSignatureFailure: deps.onSignatureFailure,
+    legacy: legacy && { onForm: legacy },
+  };
 }
