@@ -1,0 +1,82 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import { isImageRead } from '../../../src/adapters/http/image-reads-first.js';
+import { TOKENS } from '../../../src/infrastructure/di/tokens.js';
+import { settle, startTestService, uploadOriginal, type TestService } from '../../support/service-harness.js';
+import { uniqueId } from '../../support/unique-id.js';
+import { photo } from './core-loop.suite.js';
+
+describe('isImageRead: which requests skip the router (ADR 0024)', () => {
+  it('takes GET and HEAD of one path segment with a dot, and nothing else', () => {
+    for (const url of ['/a_1_1.jpg', '/a_1_1.jpg?fit=crop&sig=x', '/a.webp', '/a_1_1.bmp', '/.jpg']) {
+      expect(isImageRead('GET', url), url).to.equal(true);
+      expect(isImageRead('HEAD', url), url).to.equal(true);
+    }
+    for (const [method, url] of [
+      ['POST', '/a.jpg'], ['DELETE', '/a.jpg'], ['OPTIONS', '/a.jpg'], ['GET', '/a'], ['GET', '/healthz'], ['GET', '/token'],
+      ['GET', '/robots.txt'], ['GET', '/ROBOTS.TXT'], ['HEAD', '/Favicon.ico'], ['GET', '/a/b.jpg'], ['GET', '/a.jpg/'], ['GET', '/'],
+      ['GET', '/?x=a.jpg'], ['GET', undefined],
+    ] as const) {
+      expect(isImageRead(method, url), `${method} ${url}`).to.equal(false);
+    }
+  });
+});
+
+/** The answers that may differ between two requests: the date, the request id, and nothing else. */
+function comparable(response: Response): Record<string, string> {
+  const headers = Object.fromEntries(response.headers);
+  delete headers.date;
+  delete headers['x-request-id'];
+  return headers;
+}
+
+describe('image reads ahead of the router answer as the router does', function () {
+  this.timeout(60_000);
+  let service: TestService;
+  let routed: Server;
+  let routedUrl: string;
+
+  before(async () => {
+    service = await startTestService({ delivery: { publicBaseUrl: 'https://cdn.example.test/r/' }, cors: { allowedOrigins: ['https://app.example.test'] } });
+    // The same express app, listened to without the hot path: every request walks the router.
+    routed = createServer(service.container.get(TOKENS.HttpApp));
+    await new Promise<void>((resolve) => routed.listen(0, '127.0.0.1', resolve));
+    routedUrl = `http://127.0.0.1:${(routed.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await new Promise((resolve) => routed?.close(resolve));
+    await service?.close();
+  });
+
+  it('same status, headers and body for hits, redirects, 304s, proxied hits and errors', async () => {
+    const id = uniqueId('fast_');
+    await uploadOriginal(service.url, id, await photo(400, 300));
+    await (await fetch(`${service.url}/${id}_100_100.jpg`)).arrayBuffer();
+    await settle(service);
+    const etag = (await fetch(`${service.url}/${id}_100_100.jpg`, { redirect: 'manual' })).headers.get('etag') ?? '';
+    const cases: Array<[string, RequestInit]> = [
+      [`/${id}_100_100.jpg`, {}],
+      [`/${id}_100_100.jpg`, { method: 'HEAD' }],
+      [`/${id}_100_100.jpg`, { headers: { accept: 'text/html', origin: 'https://app.example.test' } }],
+      [`/${id}_100_100.jpg`, { headers: { 'if-none-match': etag } }],
+      [`/${id}_100_100.jpg?proxy=true`, {}],
+      [`/${id}_99999_99999.jpg`, {}],
+      [`/${id}_100_100.bmp`, {}],
+      [`/${uniqueId('none_')}_100_100.jpg`, { headers: { origin: 'https://elsewhere.example.test' } }],
+    ];
+    for (const [path, init] of cases) {
+      const fast = await fetch(`${service.url}${path}`, { ...init, redirect: 'manual' });
+      const slow = await fetch(`${routedUrl}${path}`, { ...init, redirect: 'manual' });
+      const label = `${init.method ?? 'GET'} ${path} ${JSON.stringify(init.headers ?? {})}`;
+      expect(fast.status, label).to.equal(slow.status);
+      expect(comparable(fast), label).to.deep.equal(comparable(slow));
+      expect(Buffer.from(await fast.arrayBuffer()).equals(Buffer.from(await slow.arrayBuffer())), label).to.equal(true);
+    }
+    // One access line per request on either path, with the same fields.
+    const lines = service.logs.filter((line) => line.message === `GET /${id}_100_100.bmp 400`);
+    expect(lines).to.have.length(2);
+    const fields = (line: Record<string, unknown>): string[] => Object.keys(line).filter((key) => key !== '@timestamp').sort();
+    expect(fields(lines[0]!)).to.deep.equal(fields(lines[1]!));
+  });
+});
