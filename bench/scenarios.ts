@@ -10,6 +10,7 @@ export const SCENARIO_IDS: readonly string[] = [
   'exif',
   'big',
   'hits',
+  'zipf-hits',
   'signed-hits',
   'coalesce',
   'bomb',
