@@ -14,4 +14,5 @@ export const SCENARIO_IDS: readonly string[] = [
   'signed-hits',
   'coalesce',
   'bomb',
+  'import-legacy',
 ];

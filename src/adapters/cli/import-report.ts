@@ -1,5 +1,13 @@
 import type { ImportOutcome, ImportSummary } from '../../application/use-cases/import-originals.js';
 
+/** What a command adds to an import's summary and report (an old deployment's tokens, say). */
+export interface ImportRunExtra {
+  /** Lines of the summary, indented like its counts. */
+  readonly lines: readonly string[];
+  /** Keys of the `--report` file. */
+  readonly json: Readonly<Record<string, unknown>>;
+}
+
 /** A finished (or stopped) import, as the summary and the `--report` file describe it. */
 export interface ImportRun {
   readonly source: string;
@@ -8,6 +16,7 @@ export interface ImportRun {
   readonly summary: ImportSummary;
   /** Why the import stopped before the end of the source; absent when it went through. */
   readonly stoppedBy?: string;
+  readonly extra?: ImportRunExtra;
 }
 
 function megabytes(bytes: number): string {
@@ -28,6 +37,7 @@ export function formatImportRun(run: ImportRun): string {
     `  ${summary.skipped} skipped: already there with the same content`,
     `  ${summary.refused} refused${summary.refused > 0 ? ':' : ''}`,
     ...summary.refusals.map((r) => `    ${r.name}  ${r.code}  ${r.reason}`),
+    ...(run.extra?.lines ?? []),
     `  in ${(run.elapsedMs / 1000).toFixed(1)} s`,
   ];
   if (run.stoppedBy !== undefined) {
@@ -53,6 +63,7 @@ export function importRunJson(run: ImportRun): string {
       refused: summary.refused,
       importedBytes: summary.importedBytes,
       refusals: summary.refusals.map(({ name, id, code, reason }: Extract<ImportOutcome, { status: 'refused' }>) => ({ name, id, code, reason })),
+      ...run.extra?.json,
     },
     null,
     2,

@@ -24,7 +24,14 @@ function unreadable(what: string, error: unknown): SourceUnreadableError {
  * own `.tmp` files) are not entries at all.
  */
 export class FolderOriginalSource implements OriginalSource {
-  constructor(private readonly folder: string) {}
+  /**
+   * `idOf` names the id a file stands for: by default `idOfFileName`; the original service's `originals_dir` names
+   * each file by its id whole (`holiday.2019` is that id, refused for its dot, never `holiday`).
+   */
+  constructor(
+    private readonly folder: string,
+    private readonly options: { readonly idOf?: (name: string) => string } = {},
+  ) {}
 
   async *entries(): AsyncIterable<SourceEntry> {
     let names: string[];
@@ -44,7 +51,7 @@ export class FolderOriginalSource implements OriginalSource {
     const bytes = await stat(file).then((s) => s.size, () => undefined);
     return {
       name,
-      id: idOfFileName(name),
+      id: (this.options.idOf ?? idOfFileName)(name),
       ...(bytes === undefined ? {} : { bytes }),
       read: async () => {
         try {

@@ -6,6 +6,7 @@ import { deleteCommand, infoCommand, tokenCommand, uploadCommand } from './clien
 import { EXIT, helpOf, integerOption, parseCommandLine, stringOption, UsageError, type Command } from './command.js';
 import { doctorCommand } from './doctor-command.js';
 import { importCommand } from './import-command.js';
+import { importLegacyCommand } from './import-legacy-command.js';
 import { prerenderCommand } from './prerender-command.js';
 
 const serveCommand: Command = {
@@ -32,7 +33,7 @@ or SIGINT (then it finishes requests and background stores and exits 0). Logs ar
 };
 
 /** Every command, in the order `lir --help` lists them. */
-export const COMMANDS: readonly Command[] = [serveCommand, tokenCommand, uploadCommand, infoCommand, deleteCommand, prerenderCommand, importCommand, doctorCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, tokenCommand, uploadCommand, infoCommand, deleteCommand, prerenderCommand, importCommand, importLegacyCommand, doctorCommand];
 
 function overview(): string {
   const { name, version } = packageInfo();

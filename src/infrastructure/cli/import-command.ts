@@ -1,7 +1,8 @@
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { formatImportRun, importRunJson, tallyLine, type ImportRun } from '../../adapters/cli/import-report.js';
+import type { Container } from 'inversify';
+import { formatImportRun, importRunJson, tallyLine, type ImportRun, type ImportRunExtra } from '../../adapters/cli/import-report.js';
 import { ProgressBar } from '../../adapters/cli/progress-bar.js';
 import { FolderOriginalSource } from '../../adapters/filesystem/folder-original-source.js';
 import { ApplicationError } from '../../application/application-error.js';
@@ -11,11 +12,15 @@ import { TOKENS } from '../di/tokens.js';
 import { configOf, withApplication } from './cli-context.js';
 import { EXIT, integerOption, stringOption, UsageError, type Command, type OptionSpec, type ParsedArguments } from './command.js';
 
+/** More work in the same run once the originals are in (an old deployment's tokens), and what it adds to the report. */
+export type ImportExtras = (container: Container, dryRun: boolean) => Promise<ImportRunExtra>;
+
 /** What an import command does besides choosing its source; `lir import-legacy` builds on it. */
 export interface ImportRunOptions {
   /** Shown in the summary and the report: the folder, the bucket URL. */
   readonly label: string;
   readonly source: OriginalSource;
+  readonly extras?: ImportExtras;
 }
 
 export const IMPORT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -52,6 +57,7 @@ export async function runImport(args: ParsedArguments, options: ImportRunOptions
   const tally = new ImportTally(dryRun);
   let total: number | undefined;
   let stoppedBy: string | undefined;
+  let extra: ImportRunExtra | undefined;
   try {
     await withApplication(config, async (container) => {
       const entries = await listed(options.source, progress);
@@ -61,6 +67,7 @@ export async function runImport(args: ParsedArguments, options: ImportRunOptions
         progress?.update(tally.done, total, tallyLine(tally.summary()));
       };
       await container.get(TOKENS.ImportOriginals).execute({ entries, dryRun, replace: args.values.overwrite === true, concurrency, onOutcome });
+      extra = await options.extras?.(container, dryRun);
     });
   } catch (error) {
     stoppedBy = error instanceof Error ? error.message : String(error);
@@ -68,7 +75,7 @@ export async function runImport(args: ParsedArguments, options: ImportRunOptions
     if (!(error instanceof ApplicationError)) process.stderr.write(`${error instanceof Error ? error.stack : stoppedBy}\n`);
   }
   progress?.finish(tally.done, total, tallyLine(tally.summary()));
-  const run: ImportRun = { source: options.label, startedAt, elapsedMs: performance.now() - started, summary: tally.summary(), ...(stoppedBy === undefined ? {} : { stoppedBy }) };
+  const run: ImportRun = { source: options.label, startedAt, elapsedMs: performance.now() - started, summary: tally.summary(), ...(stoppedBy === undefined ? {} : { stoppedBy }), ...(extra === undefined ? {} : { extra }) };
   process.stdout.write(formatImportRun(run));
   if (reportFile !== undefined) await writeFile(reportFile, importRunJson(run));
   return stoppedBy === undefined ? EXIT.ok : EXIT.failed;
