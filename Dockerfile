@@ -60,6 +60,8 @@ COPY package.json ./
 COPY config ./config
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The lir command (docs/cli.md): `docker exec … node bin/lir.cjs doctor`, `… import /data/incoming`.
+COPY bin/lir.cjs ./bin/
 # The node user of the base image, by number so that Kubernetes can verify runAsNonRoot.
 USER 1000:1000
 # Only the data is a volume: config is mounted by the operator where wanted (docs/deployment.md); an
