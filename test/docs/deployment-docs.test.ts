@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -20,6 +20,10 @@ const codeSpans = (markdown: string): string[] => [...markdown.replace(/^```[\s\
 const RUNTIME_VARIABLES = ['NODE_ENV', 'CONFIG_DIR', 'UV_THREADPOOL_SIZE', 'LD_PRELOAD', 'MALLOC_ARENA_MAX'];
 /** Where error codes are declared (`readonly code = 'NOT_FOUND'`). */
 const ERROR_CLASSES = ['src/domain/domain-error.ts', 'src/application/application-error.ts'].map((file) => readFileSync(path.join(REPO_ROOT, file), 'utf8')).join('\n');
+/** Variables the repository's own scripts read (`process.env.NAME` in scripts/*.ts), e.g. `npm run image:smoke`'s. */
+const SCRIPT_VARIABLES = readdirSync(path.join(REPO_ROOT, 'scripts'))
+  .filter((file) => file.endsWith('.ts'))
+  .flatMap((file) => [...readFileSync(path.join(REPO_ROOT, 'scripts', file), 'utf8').matchAll(/process\.env\.(\w+)/g)].map((m) => m[1]!));
 const BUILD_ARGUMENTS = [...readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8').matchAll(/^ARG (\w+)/gm)].map((m) => m[1]!);
 
 describe('operator docs', () => {
@@ -35,7 +39,7 @@ describe('operator docs', () => {
   });
 
   it('name only environment variables the service (or Node) reads', () => {
-    const known = new Set([...ENVIRONMENT_VARIABLES.map(([name]) => name), ...RUNTIME_VARIABLES, ...BUILD_ARGUMENTS]);
+    const known = new Set([...ENVIRONMENT_VARIABLES.map(([name]) => name), ...RUNTIME_VARIABLES, ...SCRIPT_VARIABLES, ...BUILD_ARGUMENTS]);
     const unknown: string[] = [];
     // cli.md names the error codes of import refusals, which look like variables.
     const errorCode = (doc: string, name: string): boolean => doc === 'cli.md' && new RegExp(`code = '${name}'`).test(ERROR_CLASSES);
