@@ -19,6 +19,7 @@ const ADAPTER_SDKS = {
   gcs: ['@google-cloud/'],
   http: ['express', 'busboy', 'pino'],
   pino: ['pino', '@elastic/ecs-pino-format'],
+  placeholder: ['blurhash', 'thumbhash'],
   prometheus: ['prom-client'],
   s3: ['@aws-sdk/'],
   sharp: ['sharp'],

@@ -1,10 +1,10 @@
 import { IndexUnavailableError } from './application-error.js';
 import { LruMap } from './lru-map.js';
-import type { CacheIndex, RenditionRecord } from './ports/cache-index.js';
+import type { CacheIndex, OriginalChanges, RenditionRecord } from './ports/cache-index.js';
 import type { Clock } from './ports/clock.js';
 import type { IndexChange } from './ports/index-changes.js';
 import type { ImageId } from '../domain/image-id.js';
-import type { ContentVersion, OriginalMetadata } from '../domain/original.js';
+import type { ContentVersion, OriginalKey, OriginalMetadata } from '../domain/original.js';
 
 /** How long and how many of one kind of row are answered from memory. */
 export interface RowMemory {
@@ -95,6 +95,14 @@ export class CachingCacheIndex implements CacheIndex {
 
   saveOriginal(original: OriginalMetadata, options: { readonly replace: boolean }): Promise<void> {
     return this.writing({ kind: 'original', id: original.id }, () => this.inner.saveOriginal(original, options));
+  }
+
+  async updateOriginal(original: OriginalKey, changes: OriginalChanges): Promise<boolean> {
+    let updated = false;
+    await this.writing({ kind: 'original', id: original.id }, async () => {
+      updated = await this.inner.updateOriginal(original, changes);
+    });
+    return updated;
   }
 
   deleteOriginal(id: ImageId): Promise<void> {

@@ -1,12 +1,16 @@
+import type { FocalPoint } from '../domain/focal-point.js';
 import type { ImageId } from '../domain/image-id.js';
 import { checkOriginalSize, type Limits } from '../domain/limits.js';
 import { contentVersionOf, type ImageInfo, type OriginalMetadata } from '../domain/original.js';
-import { renditionPrefix } from '../domain/object-key.js';
+import type { Placeholder } from '../domain/placeholder.js';
 import { estimateDecodeMs } from '../domain/render-cost.js';
 import type { BackgroundTasks } from './background-tasks.js';
+import { placeholderOf } from './placeholders.js';
+import { purgeRenditionsOfVersion } from './purge-renditions.js';
 import type { CacheIndex } from './ports/cache-index.js';
 import type { Clock } from './ports/clock.js';
 import type { OriginalStore } from './ports/original-store.js';
+import type { PlaceholderEncoder } from './ports/placeholder-encoder.js';
 import type { RenditionCache } from './ports/rendition-cache.js';
 import type { Transformer } from './ports/transformer.js';
 import type { RenderGate } from './render-gate.js';
@@ -16,10 +20,17 @@ export interface OriginalIntakeDependencies {
   readonly originals: OriginalStore;
   readonly renditions: RenditionCache;
   readonly transformer: Transformer;
+  readonly placeholders: PlaceholderEncoder;
   readonly clock: Clock;
   readonly background: BackgroundTasks;
   /** The decode proof counts against the render slots (SPEC §6 "Load"); without a gate it is not limited. */
   readonly gate?: RenderGate;
+}
+
+/** What the probe learned about admitted bytes: the header's facts and the placeholder from the decode proof. */
+export interface AdmittedOriginal {
+  readonly info: ImageInfo;
+  readonly placeholder: Placeholder;
 }
 
 export interface StoreOriginalOptions {
@@ -44,19 +55,21 @@ export class OriginalIntake {
 
   /**
    * The header first, checked against the limits: a bomb is refused (413) in milliseconds without waiting for a
-   * render slot. Only the decode proof, which costs as much as a render, takes one (a heavy one for a large image).
+   * render slot. Only the decode proof, which costs as much as a render, takes one (a heavy one for a large image);
+   * the placeholder (SPEC §9) comes from that same decode.
    */
-  async admit(bytes: Uint8Array): Promise<ImageInfo> {
+  async admit(bytes: Uint8Array): Promise<AdmittedOriginal> {
     const { transformer, gate } = this.deps;
     const info = await transformer.inspect(bytes);
     checkOriginalSize(info, this.limits);
     const verify = () => transformer.verify(bytes, info);
-    await (gate === undefined ? verify() : gate.run(verify, estimateDecodeMs(info)));
-    return info;
+    const preview = await (gate === undefined ? verify() : gate.run(verify, estimateDecodeMs(info)));
+    return { info, placeholder: placeholderOf(this.deps.placeholders, preview) };
   }
 
-  /** What the index will keep about these bytes, stamped now. */
-  describe(id: ImageId, bytes: Uint8Array, info: ImageInfo): OriginalMetadata {
+  /** What the index will keep about these bytes, stamped now, with the focal point given with them (if any). */
+  describe(id: ImageId, bytes: Uint8Array, admitted: AdmittedOriginal, focalPoint?: FocalPoint): OriginalMetadata {
+    const { info, placeholder } = admitted;
     return {
       id,
       version: contentVersionOf(bytes),
@@ -67,6 +80,8 @@ export class OriginalIntake {
       hasAlpha: info.hasAlpha,
       bytes: bytes.length,
       uploadedAt: this.deps.clock.now(),
+      placeholder,
+      focalPoint,
     };
   }
 
@@ -86,8 +101,7 @@ export class OriginalIntake {
     const previous = options.previous;
     if (previous !== undefined && previous.version !== original.version) {
       void background.run(`purge ${previous.id}@${previous.version.slice(0, 16)}`, async () => {
-        await this.deps.index.deleteRenditionsOfVersion(previous.id, previous.version);
-        await this.deps.renditions.purge(renditionPrefix(previous));
+        await purgeRenditionsOfVersion(this.deps, previous);
         await this.deps.originals.delete(previous);
       });
     }

@@ -46,8 +46,11 @@ export interface ImageRequestFields {
   readonly scale: number;
   readonly format: OutputFormat;
   readonly fit: Fit;
-  /** Only meaningful for `crop`; normalised to `center` for every other fit. */
-  readonly gravity: Gravity;
+  /**
+   * Only meaningful for `crop`; normalised to undefined for every other fit. Undefined: none given, so the crop
+   * keeps the original's focal point, or else the centre (SPEC §9); an explicit `center` ignores the focal point.
+   */
+  readonly gravity: Gravity | undefined;
   readonly quality: number | undefined;
   readonly blur: Blur | undefined;
   readonly bg: Rgba;
@@ -162,7 +165,7 @@ function validate(fields: ImageRequestFields, limits: Limits): void {
   if (!isImageId(fields.id)) fail('id', IMAGE_ID_RULE);
   if (!(OUTPUT_FORMATS as readonly string[]).includes(fields.format)) fail('format', FORMAT_RULE);
   oneOf('fit', fields.fit, FITS);
-  oneOf('gravity', fields.gravity, GRAVITIES);
+  if (fields.gravity !== undefined) oneOf('gravity', fields.gravity, GRAVITIES);
   if (fields.quality !== undefined && !(Number.isInteger(fields.quality) && fields.quality >= 1 && fields.quality <= 100)) {
     fail('quality', 'quality must be an integer from 1 to 100');
   }
@@ -275,7 +278,7 @@ export class ImageRequest implements ImageRequestFields {
   readonly scale: number;
   readonly format: OutputFormat;
   readonly fit: Fit;
-  readonly gravity: Gravity;
+  readonly gravity: Gravity | undefined;
   readonly quality: number | undefined;
   readonly blur: Blur | undefined;
   readonly bg: Rgba;
@@ -290,7 +293,7 @@ export class ImageRequest implements ImageRequestFields {
     this.scale = fields.width === 0 && fields.height === 0 ? 1 : fields.scale;
     this.format = fields.format;
     this.fit = zeroSide ? 'clip' : fields.fit;
-    this.gravity = this.fit === 'crop' ? fields.gravity : 'center';
+    this.gravity = this.fit === 'crop' ? fields.gravity : undefined;
     this.quality = isLossy(fields.format) || fields.autoFormat ? fields.quality : undefined;
     this.blur = fields.blur;
     this.bg = Object.freeze({ ...fields.bg });
@@ -350,7 +353,7 @@ export class ImageRequest implements ImageRequestFields {
         format,
         // Unchecked text here: `create` holds the one rule for each.
         fit: option('fit', (text) => text as Fit, 'clip'),
-        gravity: option('gravity', (text) => text as Gravity, 'center'),
+        gravity: option('gravity', (text) => text as Gravity, undefined),
         quality: option('quality', (text) => numberFrom(text, QUALITY_PATTERN), undefined),
         blur: option('blur', blurFrom, undefined),
         bg: option('bg', colourFrom, WHITE),
@@ -391,7 +394,7 @@ export class ImageRequest implements ImageRequestFields {
   toQuery(): string {
     const parts: string[] = [];
     if (this.fit !== 'clip') parts.push(`fit=${this.fit}`);
-    if (this.gravity !== 'center') parts.push(`gravity=${this.gravity}`);
+    if (this.gravity !== undefined) parts.push(`gravity=${this.gravity}`);
     if (this.quality !== undefined) parts.push(`quality=${this.quality}`);
     if (this.blur !== undefined) parts.push(`blur=${this.blur === 'default' ? 'true' : String(this.blur)}`);
     if (!sameColour(this.bg, WHITE)) parts.push(`bg=${formatColour(this.bg)}`);

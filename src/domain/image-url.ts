@@ -1,9 +1,10 @@
 import { InvalidRequestError } from './domain-error.js';
 import type { OutputFormat } from './image-format.js';
-import type { ImageId } from './image-id.js';
+import { IMAGE_ID_RULE, isImageId, type ImageId } from './image-id.js';
 import { colourFrom, formatFrom, ImageRequest, redirectOf, WHITE, type Blur, type Gravity, type Rgba } from './image-request.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import type { Fit } from './scaling.js';
+import { fromBase64, rgbaToPngDataUrl, thumbHashToRgba } from './thumbhash-decoder.js';
 import { signUrl, type UrlSigner } from './url-signature.js';
 
 // The client entry point (`live-image-resize/client`): pure functions, no I/O, safe in a browser.
@@ -80,7 +81,7 @@ export function imageRequestOf(id: string, options: ImageUrlOptions = {}, limits
       scale: options.scale ?? 1,
       format: formatFrom(options.format ?? 'jpeg'),
       fit: options.fit ?? 'clip',
-      gravity: options.gravity ?? 'center',
+      gravity: options.gravity,
       quality: options.quality,
       blur: toBlur(options.blur),
       bg: toColour(options.bg),
@@ -178,3 +179,30 @@ export function sizes(entries: readonly SizesEntry[], fallback: string): string 
   return [...entries.map((entry) => `${entry.media} ${entry.size}`), fallback].join(', ');
 }
 
+
+/**
+ * The URL of an image's info (`GET /{id}.json`, SPEC §9): its size, format, placeholder and focal point, for laying
+ * a page out before the image loads. Not signed: the service renders nothing for it.
+ */
+export function imageInfoUrl(id: string, context: Pick<UrlContext, 'baseUrl'> = {}): string {
+  if (!isImageId(id)) fail('id', IMAGE_ID_RULE);
+  const base = context.baseUrl ?? '';
+  return `${base.endsWith('/') ? base.slice(0, -1) : base}/${id}.json`;
+}
+
+/** What `placeholderDataUrl` reads: the `placeholder` of `GET /{id}.json` or of an upload's answer. */
+export interface PlaceholderSource {
+  readonly placeholder: { readonly thumbhash: string } | null;
+}
+
+/**
+ * The image's ThumbHash decoded to a tiny PNG (at most 32 px a side) as a `data:` URL, to show while the image
+ * loads: `<img style="background: url(…) center / cover">`, or an `<img src>` the real image replaces. Undefined
+ * when the info has no placeholder (yet). Runs anywhere: no dependency, no platform API.
+ */
+export function placeholderDataUrl(info: PlaceholderSource): string | undefined {
+  const hash = info.placeholder === null ? undefined : fromBase64(info.placeholder.thumbhash);
+  if (hash === undefined || hash.length < 5) return undefined;
+  const { width, height, rgba } = thumbHashToRgba(hash);
+  return rgbaToPngDataUrl(width, height, rgba);
+}

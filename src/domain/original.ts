@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { InputFormat } from './image-format.js';
+import type { FocalPoint } from './focal-point.js';
 import type { ImageId } from './image-id.js';
+import type { Placeholder } from './placeholder.js';
 
 /** The hash of an original's bytes: its content version. Re-uploading an id changes it, so no stale rendition is served. */
 export type ContentVersion = string & { readonly __brand: 'ContentVersion' };
@@ -31,6 +33,10 @@ export interface OriginalMetadata extends OriginalKey {
   readonly hasAlpha: boolean;
   readonly bytes: number;
   readonly uploadedAt: Date;
+  /** Computed at upload; undefined for originals stored before placeholders existed, until first asked for (SPEC §9). */
+  readonly placeholder?: Placeholder;
+  /** Where crops keep their subject; undefined: none set, crops keep the centre. */
+  readonly focalPoint?: FocalPoint;
 }
 
 /** What a decoder reports about an image from its header. */

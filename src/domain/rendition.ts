@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatFocalPoint, type FocalPoint } from './focal-point.js';
 import { contentTypeOf, isLossy, supportsAlpha, type OutputFormat } from './image-format.js';
 import { formatColour, WHITE, type Gravity, type ImageRequest, type Rgba } from './image-request.js';
 import type { Limits } from './limits.js';
@@ -25,6 +26,12 @@ export interface RenditionSpec {
   /** `clip` also for `cover`, and for a `canvas` that pads nothing: each renders exactly like `clip` from the same geometry. */
   readonly fit: Fit;
   readonly gravity: Gravity;
+  /**
+   * The original's focal point, for a crop that named no gravity (SPEC §9): the crop window keeps it in frame
+   * (`focalCrop`). Undefined otherwise, and then absent from the identity, so originals without one keep the
+   * identities they had before focal points existed.
+   */
+  readonly focus: FocalPoint | undefined;
   readonly format: OutputFormat;
   /** Undefined for lossless formats. */
   readonly quality: number | undefined;
@@ -56,16 +63,19 @@ function effectiveBackground(bg: Rgba, format: OutputFormat, padded: boolean, ha
 export function resolveSpec(
   request: ImageRequest,
   format: OutputFormat,
-  original: Pick<OriginalMetadata, 'width' | 'height' | 'hasAlpha'>,
+  original: Pick<OriginalMetadata, 'width' | 'height' | 'hasAlpha' | 'focalPoint'>,
   defaults: RenderDefaults,
   limits: Limits,
 ): RenditionSpec {
   const geometry = computeGeometry(original, request.box(), request.fit, limits, defaults.allowUpscale);
   const padded = request.fit === 'canvas' && !sameSize(geometry.content, geometry.output);
+  const cropped = request.fit === 'crop' && !sameSize(geometry.content, geometry.output);
   return {
     box: geometry.output,
     fit: request.fit === 'crop' || padded ? request.fit : 'clip',
-    gravity: request.gravity,
+    gravity: request.gravity ?? 'center',
+    // A crop that cuts nothing keeps every point: the focal point would only split identities.
+    focus: cropped && request.gravity === undefined ? original.focalPoint : undefined,
     format,
     quality: isLossy(format) ? (request.quality ?? defaults.quality[format]) : undefined,
     blur: request.blur === 'default' ? defaults.blurSigma : request.blur,
@@ -81,6 +91,7 @@ export function canonicalSpec(spec: RenditionSpec): string {
     `box=${spec.box.width}x${spec.box.height}`,
     `fit=${spec.fit}`,
     `gravity=${spec.gravity}`,
+    ...(spec.focus === undefined ? [] : [`focus=${formatFocalPoint(spec.focus)}`]),
     `format=${spec.format}`,
     `quality=${spec.quality ?? '-'}`,
     `blur=${spec.blur ?? '-'}`,

@@ -7,6 +7,8 @@ import type { ContentVersion, OriginalMetadata } from '../../src/domain/original
 import {
   OriginalMother,
   randomContentVersion,
+  randomFocalPoint,
+  randomPlaceholder,
   RenditionRecordMother,
 } from '../support/original-mother.js';
 import { uniqueId, longestId } from '../support/unique-id.js';
@@ -69,6 +71,35 @@ export function describeCacheIndexContract(
           expect(found?.uploadedAt).to.be.instanceOf(Date);
           expect(found?.uploadedAt.getTime()).to.equal(original.uploadedAt.getTime());
         }
+      });
+
+      it('round-trips a placeholder and a focal point exactly', async () => {
+        const original = OriginalMother.random({ placeholder: randomPlaceholder(), focalPoint: randomFocalPoint() });
+        await index.saveOriginal(original, { replace: false });
+        expect(await index.findOriginal(original.id)).to.deep.equal(original);
+      });
+
+      it('updates only the fields it is given, only on the same version; clears a focal point given as undefined', async () => {
+        const original = OriginalMother.random({ focalPoint: randomFocalPoint() });
+        await index.saveOriginal(original, { replace: false });
+        const placeholder = randomPlaceholder();
+        expect(await index.updateOriginal(original, { placeholder })).to.equal(true);
+        expect(await index.findOriginal(original.id)).to.deep.equal({ ...original, placeholder });
+        expect(await index.updateOriginal(original, { placeholder })).to.equal(true);
+        const focalPoint = randomFocalPoint();
+        expect(await index.updateOriginal(original, { focalPoint })).to.equal(true);
+        expect(await index.findOriginal(original.id)).to.deep.equal({ ...original, placeholder, focalPoint });
+        expect(await index.updateOriginal(original, { focalPoint: undefined })).to.equal(true);
+        const { focalPoint: _cleared, ...withoutFocal } = original;
+        expect(await index.findOriginal(original.id)).to.deep.equal({ ...withoutFocal, placeholder });
+      });
+
+      it('updates nothing for another version or an unknown id, and says so', async () => {
+        const original = OriginalMother.random();
+        await index.saveOriginal(original, { replace: false });
+        expect(await index.updateOriginal({ id: original.id, version: randomContentVersion() }, { focalPoint: randomFocalPoint() })).to.equal(false);
+        expect(await index.updateOriginal(OriginalMother.random(), { placeholder: randomPlaceholder() })).to.equal(false);
+        expect(await index.findOriginal(original.id)).to.deep.equal(original);
       });
 
       it('refuses to save over an existing id without replace and leaves the row unchanged', async () => {
@@ -310,6 +341,7 @@ export function describeCacheIndexContract(
           ['saveOriginal', () => index.saveOriginal(original, { replace: false })],
           ['saveOriginal(replace)', () => index.saveOriginal(original, { replace: true })],
           ['deleteOriginal', () => index.deleteOriginal(original.id)],
+          ['updateOriginal', () => index.updateOriginal(original, { focalPoint: randomFocalPoint() })],
           ['findRendition', () => index.findRendition(rendition.key)],
           ['saveRendition', () => index.saveRendition(rendition)],
           ['listRenditions', () => index.listRenditions(original.id)],

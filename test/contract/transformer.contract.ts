@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { RenderTimeoutError } from '../../src/application/application-error.js';
 import type { RenderedImage, Transformer } from '../../src/application/ports/transformer.js';
 import { ImageTooLargeError, UnsupportedImageError } from '../../src/domain/domain-error.js';
+import type { FocalPoint } from '../../src/domain/focal-point.js';
 import { OUTPUT_FORMATS, isLossy, type OutputFormat } from '../../src/domain/image-format.js';
 import { WHITE, type Gravity, type Rgba } from '../../src/domain/image-request.js';
 import { DEFAULT_LIMITS } from '../../src/domain/limits.js';
@@ -63,6 +64,7 @@ export interface SpecOptions {
   readonly fit?: Fit;
   readonly format?: OutputFormat;
   readonly gravity?: Gravity;
+  readonly focus?: FocalPoint;
   readonly bg?: Rgba;
   readonly blur?: number;
   readonly allowUpscale?: boolean;
@@ -78,6 +80,7 @@ export function specFor(original: Size, box: Box, options: SpecOptions = {}): Re
     box,
     fit,
     gravity: options.gravity ?? 'center',
+    focus: options.focus,
     format,
     quality: isLossy(format) ? (options.quality ?? 80) : undefined,
     blur: options.blur,

@@ -5,6 +5,9 @@ import { GetRendition, type GetRenditionSettings } from '../../src/application/u
 import { ImportOriginals } from '../../src/application/use-cases/import-originals.js';
 import { IssueToken } from '../../src/application/use-cases/issue-token.js';
 import { UploadOriginal } from '../../src/application/use-cases/upload-original.js';
+import { GetImageInfo } from '../../src/application/use-cases/get-image-info.js';
+import { SetFocalPoint } from '../../src/application/use-cases/set-focal-point.js';
+import { HashPlaceholderEncoder } from '../../src/adapters/placeholder/hash-placeholder-encoder.js';
 import { InMemoryCacheIndex } from '../../src/adapters/in-memory/in-memory-cache-index.js';
 import { InMemoryOriginalStore } from '../../src/adapters/in-memory/in-memory-original-store.js';
 import { InMemoryRenditionCache } from '../../src/adapters/in-memory/in-memory-rendition-cache.js';
@@ -71,18 +74,21 @@ export function createApplicationHarness(options: HarnessOptions = {}) {
   const allowOverwrite = options.allowOverwrite ?? false;
   const settings: GetRenditionSettings = { ...RENDER_SETTINGS, ...options.render };
 
+  const placeholders = new HashPlaceholderEncoder();
   const issueToken = new IssueToken(tokens, index, clock, new CryptoRandomSource(), { ttlSeconds: options.tokenTtlSeconds ?? 900, allowOverwrite });
   const uploadOriginal = new UploadOriginal(
-    { tokens, index, originals, renditions: cache, transformer, clock, background, gate: options.gate },
+    { tokens, index, originals, renditions: cache, transformer, placeholders, clock, background, gate: options.gate },
     { allowOverwrite, limits: settings.limits },
   );
   const importOriginals = new ImportOriginals(
-    { index, originals, renditions: cache, transformer, clock, background, gate: options.gate },
+    { index, originals, renditions: cache, transformer, placeholders, clock, background, gate: options.gate },
     { limits: settings.limits, maxBytes: options.maxUploadBytes ?? 25 * 1024 * 1024 },
   );
   const budget =
     options.maxRenditionBytes === undefined ? undefined : new RenditionBudget({ index, cache, clock, logger }, { maxBytes: options.maxRenditionBytes });
   const getRendition = new GetRendition({ index, originals, cache, transformer, clock, background, logger, settings, gate: options.gate, budget });
+  const getImageInfo = new GetImageInfo({ index, originals, transformer, placeholders, logger, gate: options.gate });
+  const setFocalPoint = new SetFocalPoint({ index, renditions: cache, background });
 
   return {
     index,
@@ -97,6 +103,8 @@ export function createApplicationHarness(options: HarnessOptions = {}) {
     uploadOriginal,
     importOriginals,
     getRendition,
+    getImageInfo,
+    setFocalPoint,
     budget,
 
     /** Stores an original through the back door (store + index row), as an earlier upload would have. */

@@ -1,5 +1,6 @@
 import type { RenderedImage, Transformer } from '../../src/application/ports/transformer.js';
 import type { ImageInfo } from '../../src/domain/original.js';
+import type { Pixels } from '../../src/domain/placeholder.js';
 import type { RenditionSpec } from '../../src/domain/rendition.js';
 import { Gate } from './gate.js';
 
@@ -55,10 +56,10 @@ export class CountingTransformer implements Transformer {
     return this.inner.inspect(bytes);
   }
 
-  async verify(bytes: Uint8Array, info: ImageInfo): Promise<void> {
+  async verify(bytes: Uint8Array, info: ImageInfo): Promise<Pixels> {
     this.probes += 1;
     try {
-      await this.inner.verify(bytes, info);
+      return await this.inner.verify(bytes, info);
     } finally {
       this.probesDone += 1;
       notify(this.probeWaiters, this.probesDone);

@@ -3,6 +3,8 @@ import type { RenditionRecord } from '../../src/application/ports/cache-index.js
 import { canonicalExtension, INPUT_FORMATS, OUTPUT_FORMATS, type OutputFormat } from '../../src/domain/image-format.js';
 import { contentVersionOf, type ContentVersion, type OriginalMetadata } from '../../src/domain/original.js';
 import { renditionPrefix } from '../../src/domain/object-key.js';
+import type { FocalPoint } from '../../src/domain/focal-point.js';
+import type { Placeholder } from '../../src/domain/placeholder.js';
 import { uniqueId } from './unique-id.js';
 
 function pick<T>(values: readonly T[]): T {
@@ -16,6 +18,20 @@ export function randomDate(): Date {
 
 export function randomContentVersion(): ContentVersion {
   return contentVersionOf(randomBytes(32));
+}
+
+/** A placeholder shaped like a real one (the hashes' text is opaque to the index). */
+export function randomPlaceholder(): Placeholder {
+  return {
+    blurhash: `L${randomBytes(18).toString('base64url').slice(0, 27)}`,
+    thumbhash: randomBytes(randomInt(20, 26)).toString('base64'),
+    dominantColor: `#${randomBytes(3).toString('hex')}`,
+  };
+}
+
+/** A focal point with the four decimals the domain keeps. */
+export function randomFocalPoint(): FocalPoint {
+  return { x: randomInt(0, 10_001) / 10_000, y: randomInt(0, 10_001) / 10_000 };
 }
 
 export const OriginalMother = {

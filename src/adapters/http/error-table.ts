@@ -24,6 +24,7 @@ const ERROR_TABLE: Readonly<Record<string, ErrorMapping>> = {
   REQUEST_TIMEOUT: { status: 408, level: 'info' },
   INVALID_ID: { status: 400, level: 'info' },
   INVALID_JSON: { status: 400, level: 'info' },
+  INVALID_FOCAL_POINT: { status: 400, level: 'info' },
   MISSING_IMAGE: { status: 400, level: 'info' },
   BAD_UPLOAD: { status: 400, level: 'info' },
   TOO_MANY_PARTS: { status: 400, level: 'info' },

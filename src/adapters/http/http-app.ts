@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { Limits } from '../../domain/limits.js';
 import type { CheckReadiness } from '../../application/use-cases/check-readiness.js';
 import type { DeleteImage } from '../../application/use-cases/delete-image.js';
+import type { GetImageInfo } from '../../application/use-cases/get-image-info.js';
+import type { SetFocalPoint } from '../../application/use-cases/set-focal-point.js';
 import type { GetRendition } from '../../application/use-cases/get-rendition.js';
 import type { IssueToken } from '../../application/use-cases/issue-token.js';
 import type { UploadOriginal } from '../../application/use-cases/upload-original.js';
@@ -12,7 +14,9 @@ import { CallerGuard } from './caller-guard.js';
 import { corsHeaders, corsPreflight, CorsPolicy, crossOriginResourcePolicy } from './cors.js';
 import { deleteRoute } from './delete-route.js';
 import { errorHandler, noRoute } from './error-handler.js';
+import { focalRoute } from './focal-route.js';
 import { imageReadsFirst } from './image-reads-first.js';
+import { infoRoute } from './info-route.js';
 import { imageRoute } from './image-route.js';
 import { LEGACY_HEALTH_PATHS, type LegacyRequestObserver } from './legacy-compat.js';
 import { opsRoutes } from './ops-routes.js';
@@ -47,6 +51,8 @@ export interface HttpDependencies {
   readonly uploadOriginal: UploadOriginal;
   readonly getRendition: GetRendition;
   readonly deleteImage: DeleteImage;
+  readonly getImageInfo: GetImageInfo;
+  readonly setFocalPoint: SetFocalPoint;
   readonly checkReadiness: CheckReadiness;
   readonly logger: Logger;
   readonly settings: HttpSettings;
@@ -54,6 +60,8 @@ export interface HttpDependencies {
   readonly metrics?: { readonly contentType: string; render(): Promise<string> };
   /** Called once per answered image request with its cache outcome (for metrics). */
   readonly onImageResponse?: (outcome: CacheOutcome, status: number) => void;
+  /** Called once per answered `/{id}.json` request with its status (for metrics). */
+  readonly onInfoResponse?: (status: number) => void;
   /** Called once per image request refused for its signature (for metrics). */
   readonly onSignatureFailure?: (reason: 'missing' | 'mismatch') => void;
   /** Called once per finished request (for metrics); `route` and `method` come from closed sets. */
@@ -100,7 +108,12 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
 
   const legacy = settings.compat.legacy ? legacyObserver(deps) : undefined;
   const observed: RequestHandler[] = [...(deps.onResponse === undefined ? [] : [requestMetrics(deps.onResponse)]), accessLog(deps.logger)];
-  const imageRead = [corsHeaders(cors, 'read'), crossOriginResourcePolicy, imageRoute(imageRouteDependencies(deps, legacy))];
+  const imageRead = [
+    corsHeaders(cors, 'read'),
+    crossOriginResourcePolicy,
+    infoRoute({ getImageInfo: deps.getImageInfo, onInfoResponse: deps.onInfoResponse }),
+    imageRoute(imageRouteDependencies(deps, legacy)),
+  ];
   app.use(...observed);
   const ops = opsRoutes({ checkReadiness: deps.checkReadiness, allowIndexing: settings.allowIndexing, metrics: deps.metrics });
   for (const [path, handler] of Object.entries(ops)) app.get(path, handler);
@@ -118,6 +131,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.use(...forMethods(['GET', 'HEAD'], ...imageRead));
   app.use(...forMethods(['POST'], corsHeaders(cors, 'upload'), uploadRoute({ uploadOriginal: deps.uploadOriginal, maxBytes: settings.uploads.maxBytes, successStatus: legacy ? 200 : 201 })));
   app.use(...forMethods(['DELETE'], deleteRoute({ deleteImage: deps.deleteImage, guard })));
+  app.use(...forMethods(['PUT'], ...focalRoute({ setFocalPoint: deps.setFocalPoint, guard })));
   app.use(noRoute);
   app.use(errorHandler);
   LISTENERS.set(app, imageReadsFirst(app, [...observed, ...imageRead], errorHandler));

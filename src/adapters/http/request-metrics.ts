@@ -1,7 +1,8 @@
 import type { RequestHandler } from 'express';
 import { fixedRoute, type FixedRoute } from './fixed-routes.js';
+import { infoPathId } from './info-route.js';
 
-export type RouteLabel = FixedRoute | 'image' | 'upload' | 'delete' | 'other';
+export type RouteLabel = FixedRoute | 'image' | 'info' | 'upload' | 'delete' | 'focal' | 'other';
 
 /** Called once per finished request; `route` and `method` come from closed sets. */
 export type ResponseObserver = (route: RouteLabel, method: string, status: number, seconds: number) => void;
@@ -12,9 +13,10 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIO
 export function routeLabel(method: string, path: string): RouteLabel {
   const fixed = fixedRoute(path);
   if (fixed !== undefined) return fixed;
-  if (method === 'GET' || method === 'HEAD') return 'image';
+  if (method === 'GET' || method === 'HEAD') return infoPathId(path) === undefined ? 'image' : 'info';
   if (method === 'POST') return 'upload';
   if (method === 'DELETE') return 'delete';
+  if (method === 'PUT') return 'focal';
   return 'other';
 }
 

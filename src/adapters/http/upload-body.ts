@@ -37,7 +37,7 @@ export function checkUploadHead(req: IncomingMessage, maxBytes: number): void {
 
 export interface UploadBody {
   readonly image: Uint8Array;
-  /** The text fields sent before the image (the first value of each name). */
+  /** The text fields, before or after the image (the first value of each name). */
   readonly fields: ReadonlyMap<string, string>;
 }
 
@@ -86,7 +86,7 @@ export function readUploadBody(req: IncomingMessage, options: UploadBodyOptions)
     const malformed = (error: Error): void =>
       fail(new HttpInputError('BAD_UPLOAD', `malformed multipart request: ${error.message}`, { cause: error }));
     parser.on('field', (name, value) => {
-      if (!found && !fields.has(name)) fields.set(name, value);
+      if (!fields.has(name)) fields.set(name, value);
     });
     parser.on('file', (name, stream) => {
       // Busboy destroys a part's stream with an error when the body ends inside that part ("Unexpected

@@ -1,5 +1,7 @@
 import type { Request, Response } from 'express';
+import { parseFocalPoint } from '../../domain/focal-point.js';
 import type { ImageId } from '../../domain/image-id.js';
+import { imageInfoDocument } from '../../domain/image-info-document.js';
 import type { UploadOriginal } from '../../application/use-cases/upload-original.js';
 import { continueBody } from './expect-continue.js';
 import { HttpInputError } from './http-error.js';
@@ -9,6 +11,8 @@ import { checkUploadHead, readUploadBody, uploadBodyLimit, type UploadBody } fro
 
 /** The multipart field that may carry the token instead of `X-Token` (SPEC §5.2). */
 const TOKEN_FIELD = 'token';
+/** The multipart field `focal=x,y` (SPEC §9), before or after `image`. */
+const FOCAL_FIELD = 'focal';
 
 /**
  * A refused body is read and thrown away up to twice what an accepted one may hold: enough for the
@@ -45,7 +49,10 @@ export function uploadRoute(deps: UploadRouteDependencies) {
       throw error;
     }
     const token = fromHeader ?? body.fields.get(TOKEN_FIELD);
-    const { original } = await deps.uploadOriginal.execute({ id, token, bytes: body.image });
+    const focal = body.fields.get(FOCAL_FIELD);
+    const focalPoint = focal === undefined ? undefined : parseFocalPoint(focal);
+    const { original } = await deps.uploadOriginal.execute({ id, token, bytes: body.image, focalPoint });
+    const info = imageInfoDocument(original);
     json(res, deps.successStatus ?? 201, {
       status: 'OK',
       id: original.id,
@@ -53,6 +60,8 @@ export function uploadRoute(deps: UploadRouteDependencies) {
       original_height: original.height,
       format: original.format,
       bytes: original.bytes,
+      placeholder: info.placeholder,
+      focalPoint: info.focalPoint,
     });
   };
 }

@@ -1,7 +1,7 @@
 import { IndexUnavailableError, OriginalExistsError } from '../../application/application-error.js';
-import type { CacheIndex, RenditionRecord } from '../../application/ports/cache-index.js';
+import type { CacheIndex, OriginalChanges, RenditionRecord } from '../../application/ports/cache-index.js';
 import type { ImageId } from '../../domain/image-id.js';
-import type { ContentVersion, OriginalMetadata } from '../../domain/original.js';
+import type { ContentVersion, OriginalKey, OriginalMetadata } from '../../domain/original.js';
 import { SimulatedOutage } from './simulated-outage.js';
 
 // Dates are mutable: copying on the way in and out keeps callers from editing stored rows behind our back.
@@ -42,6 +42,18 @@ export class InMemoryCacheIndex extends SimulatedOutage implements CacheIndex {
       throw new OriginalExistsError(`an original with id ${original.id} already exists`);
     }
     this.originals.set(original.id, copyOriginal(original));
+  }
+
+  async updateOriginal(original: OriginalKey, changes: OriginalChanges): Promise<boolean> {
+    this.throwIfFailing();
+    const stored = this.originals.get(original.id);
+    if (stored === undefined || stored.version !== original.version) return false;
+    const updated: { -readonly [K in keyof OriginalMetadata]: OriginalMetadata[K] } = { ...stored, ...changes };
+    // Cleared fields are absent, as the SQL index reads them back.
+    if (updated.placeholder === undefined) delete updated.placeholder;
+    if (updated.focalPoint === undefined) delete updated.focalPoint;
+    this.originals.set(original.id, copyOriginal(updated));
+    return true;
   }
 
   async deleteOriginal(id: ImageId): Promise<void> {

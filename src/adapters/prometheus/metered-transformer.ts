@@ -1,5 +1,6 @@
 import type { RenderedImage, Transformer } from '../../application/ports/transformer.js';
 import type { ImageInfo } from '../../domain/original.js';
+import type { Pixels } from '../../domain/placeholder.js';
 import type { RenditionSpec } from '../../domain/rendition.js';
 import type { PrometheusMetrics } from './prometheus-metrics.js';
 
@@ -14,7 +15,7 @@ export class MeteredTransformer implements Transformer {
     return this.inner.inspect(bytes);
   }
 
-  verify(bytes: Uint8Array, info: ImageInfo): Promise<void> {
+  verify(bytes: Uint8Array, info: ImageInfo): Promise<Pixels> {
     return this.inner.verify(bytes, info);
   }
 

@@ -40,6 +40,7 @@ export class PrometheusMetrics {
   private readonly backendErrors: Counter<'component' | 'code'>;
   private readonly signatureFailures: Counter<'reason'>;
   private readonly legacyRequests: Counter<'alias'>;
+  private readonly infoRequests: Counter<'outcome'>;
   private budget: RenditionBudgetGauge | undefined;
 
   constructor(options: { readonly prefix?: string; readonly renderQueue?: RenderQueueGauge; readonly defaultMetrics?: boolean } = {}) {
@@ -96,6 +97,12 @@ export class PrometheusMetrics {
       labelNames: ['alias'],
       registers,
     });
+    this.infoRequests = new Counter({
+      name: `${prefix}info_requests_total`,
+      help: 'Image info (/{id}.json) answers by outcome: ok (the document) or not_modified (304); errors count in http_requests_total',
+      labelNames: ['outcome'],
+      registers,
+    });
     registerQueueGauges(prefix, registers, options.renderQueue);
     registerBudgetMetrics(prefix, registers, () => this.budget);
   }
@@ -111,6 +118,10 @@ export class PrometheusMetrics {
 
   render(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  observeInfoResponse(status: number): void {
+    this.infoRequests.inc({ outcome: status === 304 ? 'not_modified' : 'ok' });
   }
 
   observeRequest(route: string, method: string, status: number, seconds: number): void {

@@ -2,10 +2,12 @@ import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import { RenderTimeoutError } from '../../application/application-error.js';
 import type { RenderedImage, Transformer } from '../../application/ports/transformer.js';
 import { ImageTooLargeError, UnsupportedImageError } from '../../domain/domain-error.js';
+import { focalCrop } from '../../domain/focal-point.js';
 import { supportsAlpha, type InputFormat } from '../../domain/image-format.js';
 import type { Gravity, Rgba } from '../../domain/image-request.js';
 import { decodedFrames } from '../../domain/limits.js';
 import type { ImageInfo } from '../../domain/original.js';
+import { previewSize, type Pixels } from '../../domain/placeholder.js';
 import { renderedFrames } from '../../domain/render-cost.js';
 import type { RenditionSpec } from '../../domain/rendition.js';
 import type { SharpTransformerConfig } from './sharp-transformer-config.js';
@@ -32,9 +34,6 @@ const POSITIONS: Readonly<Record<Exclude<Gravity, 'entropy' | 'attention'>, stri
   west: 'left',
   northwest: 'left top',
 };
-
-/** The decode proof in `probe` renders this small: enough to force every scanline through the decoder. */
-const PROBE_THUMBNAIL = 16;
 
 function cropPosition(gravity: Gravity, animated: boolean): string | number {
   // libvips' smart crop works on one frame ("not supported for multi-page images"); an animation
@@ -77,15 +76,24 @@ export class SharpTransformer implements Transformer {
     if (config.concurrency !== undefined) sharp.concurrency(config.concurrency);
   }
 
-  async verify(bytes: Uint8Array, info: ImageInfo): Promise<void> {
+  /**
+   * One decode for both jobs: reducing the image to its preview forces every scanline of every frame through the
+   * decoder (the proof), and the preview is what placeholders are computed from.
+   */
+  async verify(bytes: Uint8Array, info: ImageInfo): Promise<Pixels> {
     const input = this.matching(asBuffer(bytes), info);
     const frames = decodedFrames(info);
-    await this.bounded(async () => {
-      const { width, height } = info;
-      await this.decoder(input, info, frames)
-        .resize(Math.min(PROBE_THUMBNAIL, width), Math.min(PROBE_THUMBNAIL, height), { fit: 'fill' })
+    const { width, height } = previewSize(info);
+    return this.bounded(async () => {
+      const data = await this.decoder(input, info, frames)
+        .autoOrient()
+        .resize(width, height, { fit: 'fill' })
+        .toColourspace('srgb')
+        .ensureAlpha()
         .raw()
         .toBuffer();
+      // An animation's frames come stacked one below the other: the first is the poster a page shows.
+      return { width, height, rgba: new Uint8Array(data.buffer, data.byteOffset, width * height * 4) };
     });
   }
 
@@ -164,7 +172,13 @@ export class SharpTransformer implements Transformer {
         image.resize(content.width, content.height, { fit: 'fill' });
         break;
       case 'crop':
-        image.resize(output.width, output.height, { fit: 'cover', position: cropPosition(spec.gravity, animated) });
+        if (spec.focus === undefined) {
+          image.resize(output.width, output.height, { fit: 'cover', position: cropPosition(spec.gravity, animated) });
+          break;
+        }
+        // The domain places the window around the focal point; sharp's positions only know edges and centres.
+        image.resize(content.width, content.height, { fit: 'fill' });
+        image.extract({ ...focalCrop(content, output, spec.focus), width: output.width, height: output.height });
         break;
       case 'canvas': {
         const horizontal = output.width - content.width;

@@ -1,9 +1,11 @@
 import type { Knex } from 'knex';
 import { OriginalExistsError } from '../../application/application-error.js';
-import type { CacheIndex, RenditionRecord } from '../../application/ports/cache-index.js';
+import type { CacheIndex, OriginalChanges, RenditionRecord } from '../../application/ports/cache-index.js';
+import type { FocalPoint } from '../../domain/focal-point.js';
 import type { InputFormat, OutputFormat } from '../../domain/image-format.js';
 import type { ImageId } from '../../domain/image-id.js';
-import type { ContentVersion, OriginalMetadata } from '../../domain/original.js';
+import type { ContentVersion, OriginalKey, OriginalMetadata } from '../../domain/original.js';
+import type { Placeholder } from '../../domain/placeholder.js';
 import { indexOperation, isUniqueViolation } from './sql-errors.js';
 
 interface OriginalRow {
@@ -17,6 +19,11 @@ interface OriginalRow {
   // pg returns bigint columns as strings, better-sqlite3 as numbers.
   bytes: number | string;
   uploaded_at: number | string;
+  blurhash?: string | null;
+  thumbhash?: string | null;
+  dominant_color?: string | null;
+  focal_x?: number | string | null;
+  focal_y?: number | string | null;
 }
 
 interface RenditionRow {
@@ -42,10 +49,40 @@ function originalToRow(original: OriginalMetadata): OriginalRow {
     has_alpha: original.hasAlpha,
     bytes: original.bytes,
     uploaded_at: original.uploadedAt.getTime(),
+    ...placeholderColumns(original.placeholder),
+    ...focalColumns(original.focalPoint),
   };
 }
 
+function placeholderColumns(placeholder: Placeholder | undefined): Pick<OriginalRow, 'blurhash' | 'thumbhash' | 'dominant_color'> {
+  return { blurhash: placeholder?.blurhash ?? null, thumbhash: placeholder?.thumbhash ?? null, dominant_color: placeholder?.dominantColor ?? null };
+}
+
+function focalColumns(point: FocalPoint | undefined): Pick<OriginalRow, 'focal_x' | 'focal_y'> {
+  return { focal_x: point?.x ?? null, focal_y: point?.y ?? null };
+}
+
+/** The columns `changes` names, and only those: a field left out keeps its column. */
+function changedColumns(changes: OriginalChanges): Partial<OriginalRow> {
+  return {
+    ...('placeholder' in changes ? placeholderColumns(changes.placeholder) : {}),
+    ...('focalPoint' in changes ? focalColumns(changes.focalPoint) : {}),
+  };
+}
+
+function placeholderFromRow(row: OriginalRow): Placeholder | undefined {
+  if (row.blurhash == null || row.thumbhash == null || row.dominant_color == null) return undefined;
+  return { blurhash: row.blurhash, thumbhash: row.thumbhash, dominantColor: row.dominant_color };
+}
+
+function focalPointFromRow(row: OriginalRow): FocalPoint | undefined {
+  // pg returns double precision as a number; both columns are set or cleared together.
+  return row.focal_x == null || row.focal_y == null ? undefined : { x: Number(row.focal_x), y: Number(row.focal_y) };
+}
+
 function originalFromRow(row: OriginalRow): OriginalMetadata {
+  const placeholder = placeholderFromRow(row);
+  const focalPoint = focalPointFromRow(row);
   return {
     id: row.id as ImageId,
     version: row.version as ContentVersion,
@@ -57,6 +94,9 @@ function originalFromRow(row: OriginalRow): OriginalMetadata {
     hasAlpha: Boolean(row.has_alpha),
     bytes: Number(row.bytes),
     uploadedAt: new Date(Number(row.uploaded_at)),
+    // Absent rather than undefined-valued, as the metadata was before these existed.
+    ...(placeholder === undefined ? {} : { placeholder }),
+    ...(focalPoint === undefined ? {} : { focalPoint }),
   };
 }
 
@@ -116,6 +156,15 @@ export class SqlCacheIndex implements CacheIndex {
           if (!isUniqueViolation(error)) throw error;
           throw new OriginalExistsError(`an original with id ${original.id} already exists`, { cause: error });
         });
+    });
+  }
+
+  async updateOriginal(original: OriginalKey, changes: OriginalChanges): Promise<boolean> {
+    const columns = changedColumns(changes);
+    return indexOperation('updating an original', async () => {
+      const where = this.knex<OriginalRow>('originals').where({ id: original.id, version: original.version });
+      if (Object.keys(columns).length === 0) return (await where.first()) !== undefined;
+      return (await where.update(columns)) > 0;
     });
   }
 

@@ -90,6 +90,28 @@ const MIGRATIONS: Readonly<Record<string, Knex.Migration>> = {
       await knex.raw('drop function if exists announce_index_change()');
     },
   },
+  '0005-original-placeholder-focal-point': {
+    async up(knex) {
+      // Nullable: originals stored before have no placeholder until it is first asked for (computed once then),
+      // and no focal point until one is set. A focal point is two reals or none (both null).
+      await knex.schema.alterTable('originals', (table) => {
+        table.string('blurhash', 64).nullable();
+        table.string('thumbhash', 64).nullable();
+        table.string('dominant_color', 7).nullable();
+        table.double('focal_x').nullable();
+        table.double('focal_y').nullable();
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable('originals', (table) => {
+        table.dropColumn('focal_y');
+        table.dropColumn('focal_x');
+        table.dropColumn('dominant_color');
+        table.dropColumn('thumbhash');
+        table.dropColumn('blurhash');
+      });
+    },
+  },
 };
 
 function isPostgres(knex: Knex): boolean {

@@ -1,6 +1,6 @@
 import type { ImageId } from '../../domain/image-id.js';
 import type { OutputFormat } from '../../domain/image-format.js';
-import type { ContentVersion, OriginalMetadata } from '../../domain/original.js';
+import type { ContentVersion, OriginalKey, OriginalMetadata } from '../../domain/original.js';
 
 /** One stored rendition as the index records it. */
 export interface RenditionRecord {
@@ -13,6 +13,9 @@ export interface RenditionRecord {
   readonly bytes: number;
   readonly createdAt: Date;
 }
+
+/** What `updateOriginal` may change. */
+export type OriginalChanges = Partial<Pick<OriginalMetadata, 'placeholder' | 'focalPoint'>>;
 
 /**
  * The cache index: which originals exist (with their metadata) and which renditions are stored.
@@ -31,6 +34,13 @@ export interface CacheIndex {
    * with `replace: true` the row is replaced.
    */
   saveOriginal(original: OriginalMetadata, options: { readonly replace: boolean }): Promise<void>;
+
+  /**
+   * Sets fields of the original's row that can change without a new upload, only while the row still holds
+   * `original.version` (a re-upload in between wins). A field left out of `changes` is kept; `focalPoint: undefined`
+   * given explicitly clears it. Resolves `false` when no row of that id and version exists. Idempotent.
+   */
+  updateOriginal(original: OriginalKey, changes: OriginalChanges): Promise<boolean>;
 
   /** Removes the original's row and every rendition row of the id. Idempotent. */
   deleteOriginal(id: ImageId): Promise<void>;

@@ -1,4 +1,5 @@
 import type { ImageInfo } from '../../domain/original.js';
+import type { Pixels } from '../../domain/placeholder.js';
 import type { RenditionSpec } from '../../domain/rendition.js';
 
 export interface RenderedImage {
@@ -26,9 +27,11 @@ export interface Transformer {
 
   /**
    * Proves that the image decodes — every frame a render may decode — so nothing is stored that cannot be
-   * rendered later. `info` is what `inspect` read from these bytes, already checked against the limits.
+   * rendered later, and returns what that decode saw: the first frame, displayed (EXIF-oriented), in sRGB, reduced
+   * to at most `PREVIEW_MAX_SIDE` pixels a side with its aspect ratio kept, as RGBA (placeholders are computed from
+   * it). `info` is what `inspect` read from these bytes, already checked against the limits.
    */
-  verify(bytes: Uint8Array, info: ImageInfo): Promise<void>;
+  verify(bytes: Uint8Array, info: ImageInfo): Promise<Pixels>;
 
   /**
    * Renders `spec` from the original's bytes; the output has exactly `spec.geometry.output`'s size. `info` is what

@@ -152,9 +152,9 @@ export class ImportOriginals {
     if (previous !== undefined && input.replace !== true) {
       throw new OriginalExistsError(`id ${id} already has an original with other content (${previous.bytes} bytes, stored ${previous.uploadedAt.toISOString()})`);
     }
-    const info = await this.intake.admit(bytes);
+    const admitted = await this.intake.admit(bytes);
     if (input.dryRun !== true) {
-      const original = this.intake.describe(id, bytes, info);
+      const original = this.intake.describe(id, bytes, admitted);
       await this.intake.store(original, bytes, { replace: input.replace === true, previous });
     }
     return { status: 'imported', name, id, bytes: bytes.length, replaced: previous !== undefined };

@@ -1,3 +1,4 @@
+import type { FocalPoint } from '../../domain/focal-point.js';
 import type { ImageId } from '../../domain/image-id.js';
 import type { Limits } from '../../domain/limits.js';
 import type { OriginalMetadata } from '../../domain/original.js';
@@ -21,6 +22,8 @@ export interface UploadOriginalInput {
   /** The token value as presented by the client (`X-Token`); undefined when absent. */
   readonly token: string | undefined;
   readonly bytes: Uint8Array;
+  /** The upload field `focal=x,y` (SPEC §9), already parsed; absent: none. */
+  readonly focalPoint?: FocalPoint;
 }
 
 export interface UploadOriginalOutput {
@@ -54,14 +57,14 @@ export class UploadOriginal {
     const hash = await this.verifiedTokenHash(input);
 
     // Decided from the bytes before anything is written or the token touched.
-    const info = await this.intake.admit(input.bytes);
+    const admitted = await this.intake.admit(input.bytes);
     const previous = await this.deps.index.findOriginal(input.id);
     if (previous !== undefined && !this.settings.allowOverwrite) {
       throw new OriginalExistsError(`an original with id ${input.id} already exists`);
     }
 
     if (!(await this.deps.tokens.claim(hash, this.deps.clock.now()))) throw new TokenRejectedError('used');
-    const original = this.intake.describe(input.id, input.bytes, info);
+    const original = this.intake.describe(input.id, input.bytes, admitted, input.focalPoint);
     await this.intake.store(original, input.bytes, {
       replace: this.settings.allowOverwrite,
       previous,

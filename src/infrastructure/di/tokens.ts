@@ -11,6 +11,7 @@ import type { IndexChanges } from '../../application/ports/index-changes.js';
 import type { Clock } from '../../application/ports/clock.js';
 import type { Logger } from '../../application/ports/logger.js';
 import type { OriginalStore } from '../../application/ports/original-store.js';
+import type { PlaceholderEncoder } from '../../application/ports/placeholder-encoder.js';
 import type { RandomSource } from '../../application/ports/random-source.js';
 import type { RenditionCache } from '../../application/ports/rendition-cache.js';
 import type { RenditionLock } from '../../application/ports/rendition-lock.js';
@@ -18,12 +19,14 @@ import type { TokenStore } from '../../application/ports/token-store.js';
 import type { Transformer } from '../../application/ports/transformer.js';
 import type { CheckReadiness } from '../../application/use-cases/check-readiness.js';
 import type { DeleteImage } from '../../application/use-cases/delete-image.js';
+import type { GetImageInfo } from '../../application/use-cases/get-image-info.js';
 import type { GetRendition } from '../../application/use-cases/get-rendition.js';
 import type { ImportOriginals } from '../../application/use-cases/import-originals.js';
 import type { ImportLegacyTokens } from '../../application/use-cases/import-legacy-tokens.js';
 import type { IssueToken } from '../../application/use-cases/issue-token.js';
 import type { PrerenderLegacyBoxes } from '../../application/use-cases/prerender-legacy-boxes.js';
 import type { PurgeExpiredTokens } from '../../application/use-cases/purge-expired-tokens.js';
+import type { SetFocalPoint } from '../../application/use-cases/set-focal-point.js';
 import type { UploadOriginal } from '../../application/use-cases/upload-original.js';
 import type { Config } from '../config/config-schema.js';
 
@@ -49,6 +52,7 @@ export const TOKENS = {
   RenditionLock: Symbol('RenditionLock') as ServiceIdentifier<RenditionLock>,
   TokenStore: Symbol('TokenStore') as ServiceIdentifier<TokenStore>,
   Transformer: Symbol('Transformer') as ServiceIdentifier<Transformer>,
+  PlaceholderEncoder: Symbol('PlaceholderEncoder') as ServiceIdentifier<PlaceholderEncoder>,
   Knex: Symbol('Knex') as ServiceIdentifier<Knex>,
   StartupTasks: Symbol('StartupTasks') as ServiceIdentifier<StartupTask>,
   IssueToken: Symbol('IssueToken') as ServiceIdentifier<IssueToken>,
@@ -58,6 +62,8 @@ export const TOKENS = {
   DeleteImage: Symbol('DeleteImage') as ServiceIdentifier<DeleteImage>,
   ImportLegacyTokens: Symbol('ImportLegacyTokens') as ServiceIdentifier<ImportLegacyTokens>,
   PrerenderLegacyBoxes: Symbol('PrerenderLegacyBoxes') as ServiceIdentifier<PrerenderLegacyBoxes>,
+  GetImageInfo: Symbol('GetImageInfo') as ServiceIdentifier<GetImageInfo>,
+  SetFocalPoint: Symbol('SetFocalPoint') as ServiceIdentifier<SetFocalPoint>,
   CheckReadiness: Symbol('CheckReadiness') as ServiceIdentifier<CheckReadiness>,
   PurgeExpiredTokens: Symbol('PurgeExpiredTokens') as ServiceIdentifier<PurgeExpiredTokens>,
   HttpApp: Symbol('HttpApp') as ServiceIdentifier<Express>,

@@ -136,6 +136,26 @@ describe('docs/openapi.yaml against real responses', function () {
     expect(errorCode(await api.fetch(slow.url, '/slow_1_1.jpg'))).to.equal('RENDER_TIMEOUT');
   });
 
+  it('GET and HEAD /{id}.json: 200, 304, 404, 503; PUT /{id}/focal: 200, 400, 401, 403, 404, 503', async () => {
+    const info = await api.fetch(main.url, '/doc.json');
+    expect(info.status).to.equal(200);
+    expect((await api.fetch(main.url, '/doc.json', { headers: { 'if-none-match': info.headers.get('etag') ?? '' } })).status).to.equal(304);
+    expect(errorCode(await api.fetch(main.url, '/nobody.json'))).to.equal('NOT_FOUND');
+    expect(errorCode(await api.fetch(down.url, '/doc.json'))).to.equal('INDEX_UNAVAILABLE');
+    expect((await api.fetch(main.url, '/doc.json', { method: 'HEAD' })).status).to.equal(200);
+    expect((await api.fetch(main.url, '/nobody.json', { method: 'HEAD' })).status).to.equal(404);
+
+    const put = (base: string, id: string, body: string, headers: Record<string, string> = {}) =>
+      api.fetch(base, `/${id}/focal`, { method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body });
+    expect((await put(main.url, 'doc', '{"x":0.25,"y":0.75}')).status).to.equal(200);
+    expect(errorCode(await put(main.url, 'doc', '{"x":2,"y":0.5}'))).to.equal('INVALID_FOCAL_POINT');
+    expect(errorCode(await put(main.url, 'doc', '{"x":'))).to.equal('INVALID_JSON');
+    expect(errorCode(await put(guarded.url, 'doc', '{"x":0.5,"y":0.5}'))).to.equal('UNAUTHORIZED');
+    expect(errorCode(await put(guarded.url, 'doc', '{"x":0.5,"y":0.5}', { authorization: `Bearer ${SECRET}` }))).to.equal('FORBIDDEN');
+    expect(errorCode(await put(main.url, 'nobody', '{"x":0.5,"y":0.5}'))).to.equal('NOT_FOUND');
+    expect(errorCode(await put(down.url, 'doc', '{"x":0.5,"y":0.5}'))).to.equal('INDEX_UNAVAILABLE');
+  });
+
   it('GET /{file} with a public cache URL: a hit is a 303 to the cache', async () => {
     const cdn = await startTestService({ delivery: { publicBaseUrl: 'https://cdn.example.test/r' } });
     try {

@@ -248,14 +248,14 @@ describe('ImageRequest', () => {
       ['/photo_400_300_1.50x.jpg', { scale: 1.5 }, '/photo_400_300_1.5x.jpg'],
       ['/photo_400_300_1x.jpeg', { scale: 1, format: 'jpeg' }, '/photo_400_300.jpg'],
       ['/photo_0_300.png', { width: 0, height: 300, fit: 'clip' }, '/photo_0_300.png'],
-      ['/photo_0_300.png?fit=crop&gravity=north', { fit: 'clip', gravity: 'center' }, '/photo_0_300.png'],
+      ['/photo_0_300.png?fit=crop&gravity=north', { fit: 'clip', gravity: undefined }, '/photo_0_300.png'],
       ['/photo_0_0.png', { width: 0, height: 0 }, '/photo.png'],
       ['/photo_0_0_2x.png', { scale: 1 }, '/photo.png'],
       ['/photo.jpeg', { id: 'photo', width: 0, height: 0, format: 'jpeg' }, '/photo.jpg'],
       ['/x_1_2_0_0.jpg', { id: 'x_1_2', width: 0, height: 0 }, '/x_1_2_0_0.jpg'],
       ['/x_1_2.jpg', { id: 'x', width: 1, height: 2 }, '/x_1_2.jpg'],
       ['/_1_2.jpg', { id: '_1_2', width: 0, height: 0 }, '/_1_2.jpg'],
-      ['/p_100_100.jpg?gravity=north', { fit: 'clip', gravity: 'center' }, '/p_100_100.jpg'],
+      ['/p_100_100.jpg?gravity=north', { fit: 'clip', gravity: undefined }, '/p_100_100.jpg'],
       ['/p_100_100.jpg?gravity=north&fit=crop', { fit: 'crop', gravity: 'north' }, '/p_100_100.jpg?fit=crop&gravity=north'],
       ['/p_100_100.png?quality=80', { quality: undefined }, '/p_100_100.png'],
       ['/p_100_100.png?quality=80&auto=format', { quality: 80, autoFormat: true }, '/p_100_100.png?quality=80&auto=format'],
@@ -446,9 +446,8 @@ function spellParams(request: ImageRequest, c: SpellingChoices): string[] {
   if (request.fit !== 'clip') params.push(`fit=${encode(request.fit)}`);
   else if (zeroSide && c.fit !== undefined) params.push(`fit=${c.fit}`);
   else if (c.explicitDefaults) params.push('fit=clip');
-  if (request.gravity !== 'center') params.push(`gravity=${encode(request.gravity)}`);
+  if (request.gravity !== undefined) params.push(`gravity=${encode(request.gravity)}`);
   else if (request.fit !== 'crop' && c.gravity !== undefined) params.push(`gravity=${c.gravity}`);
-  else if (c.explicitDefaults) params.push('gravity=center');
   if (request.quality !== undefined) params.push(`quality=${request.quality}`);
   else if (c.quality !== undefined && request.toQuery().indexOf('quality=') < 0 && !request.autoFormat && ['png', 'gif', 'tiff'].includes(request.format)) {
     params.push(`quality=${c.quality}`);

@@ -20,7 +20,7 @@ const DEFAULT_BUDGET: RenderBudget = { timeoutMs: 15_000, avifEffort: DEFAULT_AV
 
 function specOf(format: OutputFormat, width: number, height: number): RenditionSpec {
   const size = { width, height };
-  return { box: size, fit: 'clip', gravity: 'center', format, quality: undefined, blur: undefined, bg: WHITE, allowUpscale: true, geometry: { content: size, output: size } };
+  return { box: size, fit: 'clip', gravity: 'center', focus: undefined, format, quality: undefined, blur: undefined, bg: WHITE, allowUpscale: true, geometry: { content: size, output: size } };
 }
 
 function original(format: ImageInfo['format'], pages: number): ImageInfo {

@@ -24,6 +24,7 @@ const specFieldArbs = {
   box: fc.record({ width: fc.nat(4096), height: fc.nat(4096) }),
   fit: fc.constantFrom(...FITS),
   gravity: fc.constantFrom(...GRAVITIES),
+  focus: fc.option(fc.record({ x: fc.integer({ min: 0, max: 10_000 }).map((n) => n / 10_000), y: fc.integer({ min: 0, max: 10_000 }).map((n) => n / 10_000) }), { nil: undefined }),
   format: fc.constantFrom(...OUTPUT_FORMATS),
   quality: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }),
   blur: fc.option(fc.integer({ min: 30, max: 10_000 }).map((n) => n / 100), { nil: undefined }),

@@ -5,14 +5,17 @@ import { RenderGate } from '../../../application/render-gate.js';
 import { RenditionBudget } from '../../../application/rendition-budget.js';
 import { CheckReadiness } from '../../../application/use-cases/check-readiness.js';
 import { DeleteImage } from '../../../application/use-cases/delete-image.js';
+import { GetImageInfo } from '../../../application/use-cases/get-image-info.js';
 import { GetRendition, type GetRenditionSettings } from '../../../application/use-cases/get-rendition.js';
 import { ImportOriginals } from '../../../application/use-cases/import-originals.js';
 import { ImportLegacyTokens } from '../../../application/use-cases/import-legacy-tokens.js';
 import { IssueToken } from '../../../application/use-cases/issue-token.js';
 import { PrerenderLegacyBoxes } from '../../../application/use-cases/prerender-legacy-boxes.js';
 import { PurgeExpiredTokens } from '../../../application/use-cases/purge-expired-tokens.js';
+import { SetFocalPoint } from '../../../application/use-cases/set-focal-point.js';
 import { UploadOriginal } from '../../../application/use-cases/upload-original.js';
 import { PinoLogger } from '../../../adapters/pino/pino-logger.js';
+import { HashPlaceholderEncoder } from '../../../adapters/placeholder/hash-placeholder-encoder.js';
 import { CryptoRandomSource } from '../../../adapters/system/crypto-random-source.js';
 import { SystemClock } from '../../../adapters/system/system-clock.js';
 import type { Config } from '../../config/config-schema.js';
@@ -50,6 +53,23 @@ function getRendition(context: ResolutionContext, config: Config): GetRendition 
   });
 }
 
+function uploadOriginal(context: ResolutionContext, config: Config): UploadOriginal {
+  return new UploadOriginal(
+    {
+      tokens: context.get(TOKENS.TokenStore),
+      index: context.get(TOKENS.CacheIndex),
+      originals: context.get(TOKENS.OriginalStore),
+      renditions: context.get(TOKENS.RenditionCache),
+      transformer: context.get(TOKENS.Transformer),
+      placeholders: context.get(TOKENS.PlaceholderEncoder),
+      clock: context.get(TOKENS.Clock),
+      background: context.get(TOKENS.BackgroundTasks),
+      gate: context.get(TOKENS.RenderGate),
+    },
+    { allowOverwrite: config.uploads.allowOverwrite, limits: config.limits },
+  );
+}
+
 /** Config, logging, clock, randomness and the use cases: everything that does not depend on a driver choice. */
 export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
   return new ContainerModule(({ bind }) => {
@@ -58,6 +78,7 @@ export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
     bind(TOKENS.Logger).toConstantValue(new PinoLogger(rootLogger.child({ component: 'application' })));
     bind(TOKENS.Clock).toConstantValue(new SystemClock());
     bind(TOKENS.RandomSource).toConstantValue(new CryptoRandomSource());
+    bind(TOKENS.PlaceholderEncoder).toConstantValue(new HashPlaceholderEncoder());
     bind(TOKENS.BackgroundTasks).toResolvedValue((logger) => new BackgroundTasks(logger), [TOKENS.Logger]);
     bind(TOKENS.RenderGate).toConstantValue(
       new RenderGate({ concurrency: config.render.concurrency, queueLimit: config.render.queueLimit, timeoutMs: config.render.timeoutMs }),
@@ -72,18 +93,31 @@ export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
       (tokens, clock, logger) => new PurgeExpiredTokens({ tokens, clock, logger }, { ttlSeconds: config.tokens.ttlSeconds }),
       [TOKENS.TokenStore, TOKENS.Clock, TOKENS.Logger],
     );
-    bind(TOKENS.UploadOriginal).toResolvedValue(
-      (tokens, index, originals, renditions, transformer, clock, background, gate) =>
-        new UploadOriginal(
-          { tokens, index, originals, renditions, transformer, clock, background, gate },
-          { allowOverwrite: config.uploads.allowOverwrite, limits: config.limits },
-        ),
-      [TOKENS.TokenStore, TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks, TOKENS.RenderGate],
+    bind(TOKENS.UploadOriginal).toDynamicValue((context) => uploadOriginal(context, config));
+    bind(TOKENS.GetImageInfo).toResolvedValue(
+      (index, originals, transformer, placeholders, logger, gate) => new GetImageInfo({ index, originals, transformer, placeholders, logger, gate }),
+      [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.Transformer, TOKENS.PlaceholderEncoder, TOKENS.Logger, TOKENS.RenderGate],
+    );
+    bind(TOKENS.SetFocalPoint).toResolvedValue(
+      (index, renditions, background) => new SetFocalPoint({ index, renditions, background }),
+      [TOKENS.CacheIndex, TOKENS.RenditionCache, TOKENS.BackgroundTasks],
     );
     bind(TOKENS.ImportOriginals).toResolvedValue(
-      (index, originals, renditions, transformer, clock, background, gate) =>
-        new ImportOriginals({ index, originals, renditions, transformer, clock, background, gate }, { limits: config.limits, maxBytes: config.uploads.maxBytes }),
-      [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.RenditionCache, TOKENS.Transformer, TOKENS.Clock, TOKENS.BackgroundTasks, TOKENS.RenderGate],
+      (index, originals, renditions, transformer, placeholders, clock, background, gate) =>
+        new ImportOriginals(
+          { index, originals, renditions, transformer, placeholders, clock, background, gate },
+          { limits: config.limits, maxBytes: config.uploads.maxBytes },
+        ),
+      [
+        TOKENS.CacheIndex,
+        TOKENS.OriginalStore,
+        TOKENS.RenditionCache,
+        TOKENS.Transformer,
+        TOKENS.PlaceholderEncoder,
+        TOKENS.Clock,
+        TOKENS.BackgroundTasks,
+        TOKENS.RenderGate,
+      ],
     );
     const maxBytes = config.renditions.maxBytes;
     if (maxBytes !== undefined) {

@@ -6,12 +6,14 @@ import { TOKENS } from '../tokens.js';
 export function httpModule(config: Config): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.HttpApp).toResolvedValue(
-      (issueToken, uploadOriginal, getRendition, deleteImage, checkReadiness, rootLogger, metrics) =>
+      (issueToken, uploadOriginal, getRendition, deleteImage, getImageInfo, setFocalPoint, checkReadiness, rootLogger, metrics) =>
         createHttpApp({
           issueToken,
           uploadOriginal,
           getRendition,
           deleteImage,
+          getImageInfo,
+          setFocalPoint,
           checkReadiness,
           logger: rootLogger.child({ component: 'http' }),
           settings: {
@@ -28,10 +30,21 @@ export function httpModule(config: Config): ContainerModule {
           metrics,
           onImageResponse: (outcome) => metrics.observeImageResponse(outcome),
           onSignatureFailure: (reason) => metrics.countSignatureFailure(reason),
+          onInfoResponse: (status) => metrics.observeInfoResponse(status),
           onResponse: (route, method, status, seconds) => metrics.observeRequest(route, method, status, seconds),
           onLegacyRequest: (alias) => metrics.countLegacyRequest(alias),
         }),
-      [TOKENS.IssueToken, TOKENS.UploadOriginal, TOKENS.GetRendition, TOKENS.DeleteImage, TOKENS.CheckReadiness, TOKENS.RootLogger, TOKENS.Metrics],
+      [
+        TOKENS.IssueToken,
+        TOKENS.UploadOriginal,
+        TOKENS.GetRendition,
+        TOKENS.DeleteImage,
+        TOKENS.GetImageInfo,
+        TOKENS.SetFocalPoint,
+        TOKENS.CheckReadiness,
+        TOKENS.RootLogger,
+        TOKENS.Metrics,
+      ],
     );
   });
 }
