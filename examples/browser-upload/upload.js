@@ -1,6 +1,6 @@
 // The page's side: ask our back end for an upload slot, send the file straight to the image service
 // with a progress bar, say in words why it was refused, then show the image at the screen's density.
-import { imageUrl, srcSet } from '/client.js';
+import { imageInfoUrl, imageUrl, placeholderDataUrl, srcSet } from '/client.js';
 
 const form = document.querySelector('#upload');
 const fileInput = document.querySelector('#file');
@@ -68,7 +68,7 @@ form.addEventListener('submit', async (event) => {
     const used = slot ?? (await newSlot());
     slot = undefined; // one token per upload: trying again gets a new one
     const answer = await upload(fileInput.files[0], used);
-    if (answer.status === 201) return show(used, answer.body);
+    if (answer.status === 201) return await show(used, answer.body);
     say(answer.status === 0 ? await unreadableAnswer(used) : refusal(answer), true);
   } catch (error) {
     say(`No upload token: ${error.message}.`, true);
@@ -114,17 +114,26 @@ async function unreadableAnswer({ imagesUrl }) {
     : `The image service at ${imagesUrl} cannot be reached.`;
 }
 
-function show({ id, imagesUrl }, stored) {
+/**
+ * Lays the image out from its info (`/{id}.json`: size, placeholder) before it loads: the ThumbHash, drawn as a
+ * tiny PNG, fills the box as a background until the rendition covers it, so the page neither jumps nor stays blank.
+ */
+async function show({ id, imagesUrl }, stored) {
   const context = { baseUrl: imagesUrl };
   const box = { width: DISPLAY_WIDTH, format: 'webp' };
   progress.value = 1;
   say(`Uploaded: ${stored.original_width}×${stored.original_height} ${stored.format}, ${stored.bytes} bytes.`);
+  const info = await (await fetch(imageInfoUrl(id, context))).json();
   photo.width = DISPLAY_WIDTH;
-  photo.height = Math.round((DISPLAY_WIDTH * stored.original_height) / stored.original_width);
+  photo.height = Math.round((DISPLAY_WIDTH * info.height) / info.width);
+  const placeholder = placeholderDataUrl(info);
+  if (placeholder !== undefined) photo.style.background = `url("${placeholder}") center / cover no-repeat`;
+  photo.dataset.placeholder = placeholder ?? '';
   photo.srcset = srcSet(id, { ...box, densities: [1, 2] }, context);
   photo.src = imageUrl(id, box, context);
   caption.textContent = `Rendered ${DISPLAY_WIDTH} px wide for this screen's density: ${id}`;
   result.hidden = false;
 }
 
+photo.addEventListener('load', () => (photo.dataset.loaded = 'true'));
 photo.addEventListener('error', () => say(`The image service did not deliver ${photo.currentSrc}.`, true));

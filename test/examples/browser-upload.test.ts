@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
-import { srcSet } from '../../src/domain/image-url.js';
+import { placeholderDataUrl, srcSet } from '../../src/domain/image-url.js';
 import { findChromium } from '../support/chromium.js';
 import { freePort } from '../support/free-port.js';
 import { REPO_ROOT, startTestService, type TestService } from '../support/service-harness.js';
@@ -164,6 +164,38 @@ describe('examples/browser-upload, in headless Chromium against the real service
       }
     });
   }
+
+  it('shows the placeholder from /{id}.json first, then the image over it', async () => {
+    const page = await open(stack.pageUrl);
+    // Hold the rendition back until the placeholder has been seen: the order is then not left to timing.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/_480_0(_2x)?\.webp$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      const slot = await pick(page, photo);
+      await submit(page);
+      await page.waitForFunction('document.querySelector("#photo").dataset.placeholder !== undefined', null, { timeout: WAIT_MS });
+      const before = await page.$eval('#photo', (img: { dataset: Record<string, string>; complete: boolean; style: { backgroundImage: string } }) => ({
+        placeholder: img.dataset.placeholder,
+        loaded: img.dataset.loaded ?? 'false',
+        background: img.style.backgroundImage,
+      }));
+      const info = (await (await fetch(`${stack.service.url}/${slot.id}.json`)).json()) as Parameters<typeof placeholderDataUrl>[0];
+      expect(before.placeholder).to.equal(placeholderDataUrl(info)).and.to.match(/^data:image\/png;base64,/);
+      expect(before.background).to.include(before.placeholder);
+      expect(before.loaded, 'the image loaded before its placeholder was seen').to.equal('false');
+      release();
+      const shown = await shownImage(page);
+      expect(shown.naturalWidth).to.equal(480);
+      expect(await page.$eval('#photo', (img: { dataset: Record<string, string> }) => img.dataset.loaded)).to.equal('true');
+    } finally {
+      release();
+      await page.context().close();
+    }
+  });
 
   it('uploads with the token as a form field and no upload listener: no preflight, straight to 201', async () => {
     const page = await open(`${stack.pageUrl}/?progress=off`);
