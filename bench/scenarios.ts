@@ -11,6 +11,7 @@ export const SCENARIO_IDS: readonly string[] = [
   'big',
   'hits',
   'zipf-hits',
+  'info',
   'signed-hits',
   'coalesce',
   'bomb',
