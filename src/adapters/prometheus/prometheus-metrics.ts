@@ -23,6 +23,15 @@ export type RenderOutcome = 'ok' | 'failed';
  */
 const RENDER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
 
+function infoRequestCounter(prefix: string, registers: Registry[]): Counter<'outcome'> {
+  return new Counter({
+    name: `${prefix}info_requests_total`,
+    help: 'Image info (/{id}.json) answers by outcome: ok (the document) or not_modified (304); errors count in http_requests_total',
+    labelNames: ['outcome'],
+    registers,
+  });
+}
+
 /**
  * The service's Prometheus metrics (SPEC §6 `GET /metrics`) on a registry of its own, not prom-client's
  * global one: several services (tests, embedding) can live in one process without "metric already
@@ -97,12 +106,7 @@ export class PrometheusMetrics {
       labelNames: ['alias'],
       registers,
     });
-    this.infoRequests = new Counter({
-      name: `${prefix}info_requests_total`,
-      help: 'Image info (/{id}.json) answers by outcome: ok (the document) or not_modified (304); errors count in http_requests_total',
-      labelNames: ['outcome'],
-      registers,
-    });
+    this.infoRequests = infoRequestCounter(prefix, registers);
     registerQueueGauges(prefix, registers, options.renderQueue);
     registerBudgetMetrics(prefix, registers, () => this.budget);
   }
