@@ -39,6 +39,22 @@ describe('image info and focal points (SPEC §9)', () => {
     });
   });
 
+  describe('ImportOriginals', () => {
+    it('keeps the placeholder of an imported original from its one decode proof, as an upload does', async () => {
+      const h = createApplicationHarness();
+      const id = uniqueId('info');
+      await h.importOriginals.execute({ entries: [{ name: `${id}.jpg`, id, bytes: jpeg.length, read: async () => jpeg }] });
+      expect(h.transformer.probes).to.equal(1);
+      const stored = await h.index.findOriginal(id);
+      expect(stored?.placeholder?.blurhash).to.match(/^.{20,}$/);
+      expect(stored?.placeholder?.dominantColor).to.match(/^#[0-9a-f]{6}$/);
+      expect(stored?.focalPoint).to.equal(undefined);
+      const probes = h.transformer.probes;
+      expect(await documentOf(h, id)).to.deep.include({ placeholder: stored!.placeholder });
+      expect(h.transformer.probes).to.equal(probes);
+    });
+  });
+
   describe('GetImageInfo', () => {
     it('answers from the index row alone: no decode, an ETag, and not-modified for it', async () => {
       const h = createApplicationHarness();

@@ -1,6 +1,7 @@
 import { ContainerModule, type ResolutionContext } from 'inversify';
 import type { Logger as Pino } from 'pino';
 import { BackgroundTasks } from '../../../application/background-tasks.js';
+import type { OriginalIntakeDependencies } from '../../../application/original-intake.js';
 import { RenderGate } from '../../../application/render-gate.js';
 import { RenditionBudget } from '../../../application/rendition-budget.js';
 import { CheckReadiness } from '../../../application/use-cases/check-readiness.js';
@@ -53,19 +54,23 @@ function getRendition(context: ResolutionContext, config: Config): GetRendition 
   });
 }
 
+/** What an original's intake needs, an upload's or an import's: the same probe, placeholder and stores. */
+function intakeDependencies(context: ResolutionContext): OriginalIntakeDependencies {
+  return {
+    index: context.get(TOKENS.CacheIndex),
+    originals: context.get(TOKENS.OriginalStore),
+    renditions: context.get(TOKENS.RenditionCache),
+    transformer: context.get(TOKENS.Transformer),
+    placeholders: context.get(TOKENS.PlaceholderEncoder),
+    clock: context.get(TOKENS.Clock),
+    background: context.get(TOKENS.BackgroundTasks),
+    gate: context.get(TOKENS.RenderGate),
+  };
+}
+
 function uploadOriginal(context: ResolutionContext, config: Config): UploadOriginal {
   return new UploadOriginal(
-    {
-      tokens: context.get(TOKENS.TokenStore),
-      index: context.get(TOKENS.CacheIndex),
-      originals: context.get(TOKENS.OriginalStore),
-      renditions: context.get(TOKENS.RenditionCache),
-      transformer: context.get(TOKENS.Transformer),
-      placeholders: context.get(TOKENS.PlaceholderEncoder),
-      clock: context.get(TOKENS.Clock),
-      background: context.get(TOKENS.BackgroundTasks),
-      gate: context.get(TOKENS.RenderGate),
-    },
+    { ...intakeDependencies(context), tokens: context.get(TOKENS.TokenStore) },
     { allowOverwrite: config.uploads.allowOverwrite, limits: config.limits },
   );
 }
@@ -102,22 +107,8 @@ export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
       (index, renditions, background) => new SetFocalPoint({ index, renditions, background }),
       [TOKENS.CacheIndex, TOKENS.RenditionCache, TOKENS.BackgroundTasks],
     );
-    bind(TOKENS.ImportOriginals).toResolvedValue(
-      (index, originals, renditions, transformer, placeholders, clock, background, gate) =>
-        new ImportOriginals(
-          { index, originals, renditions, transformer, placeholders, clock, background, gate },
-          { limits: config.limits, maxBytes: config.uploads.maxBytes },
-        ),
-      [
-        TOKENS.CacheIndex,
-        TOKENS.OriginalStore,
-        TOKENS.RenditionCache,
-        TOKENS.Transformer,
-        TOKENS.PlaceholderEncoder,
-        TOKENS.Clock,
-        TOKENS.BackgroundTasks,
-        TOKENS.RenderGate,
-      ],
+    bind(TOKENS.ImportOriginals).toDynamicValue(
+      (context) => new ImportOriginals(intakeDependencies(context), { limits: config.limits, maxBytes: config.uploads.maxBytes }),
     );
     const maxBytes = config.renditions.maxBytes;
     if (maxBytes !== undefined) {
