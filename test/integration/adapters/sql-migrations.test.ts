@@ -33,7 +33,7 @@ function describeMigrations(database: SqlTestDatabase): void {
 
       expect(await tableNames(knex)).to.deep.equal(['originals', 'renditions', 'tokens', 'index_migrations']);
       expect(await knex('index_migrations').select('name')).to.deep.equal(before);
-      expect(before).to.have.length(3);
+      expect(before).to.have.length(4);
       expect(await new SqlCacheIndex(knex).findOriginal(original.id)).to.deep.equal(original);
     });
   });
