@@ -9,7 +9,7 @@ import { photo } from './core-loop.suite.js';
 
 describe('isImageRead: which requests skip the router (ADR 0024)', () => {
   it('takes GET and HEAD of one path segment with a dot, and nothing else', () => {
-    for (const url of ['/a_1_1.jpg', '/a_1_1.jpg?fit=crop&sig=x', '/a.webp', '/a_1_1.bmp', '/.jpg']) {
+    for (const url of ['/a_1_1.jpg', '/a_1_1.jpg?fit=crop&sig=x', '/a.webp', '/a_1_1.bmp', '/.jpg', '/a.json']) {
       expect(isImageRead('GET', url), url).to.equal(true);
       expect(isImageRead('HEAD', url), url).to.equal(true);
     }
@@ -49,12 +49,13 @@ describe('image reads ahead of the router answer as the router does', function (
     await service?.close();
   });
 
-  it('same status, headers and body for hits, redirects, 304s, proxied hits and errors', async () => {
+  it('same status, headers and body for hits, redirects, 304s, proxied hits, image info and errors', async () => {
     const id = uniqueId('fast_');
     await uploadOriginal(service.url, id, await photo(400, 300));
     await (await fetch(`${service.url}/${id}_100_100.jpg`)).arrayBuffer();
     await settle(service);
     const etag = (await fetch(`${service.url}/${id}_100_100.jpg`, { redirect: 'manual' })).headers.get('etag') ?? '';
+    const infoEtag = (await fetch(`${service.url}/${id}.json`)).headers.get('etag') ?? '';
     const cases: Array<[string, RequestInit]> = [
       [`/${id}_100_100.jpg`, {}],
       [`/${id}_100_100.jpg`, { method: 'HEAD' }],
@@ -64,6 +65,10 @@ describe('image reads ahead of the router answer as the router does', function (
       [`/${id}_99999_99999.jpg`, {}],
       [`/${id}_100_100.bmp`, {}],
       [`/${uniqueId('none_')}_100_100.jpg`, { headers: { origin: 'https://elsewhere.example.test' } }],
+      [`/${id}.json`, { headers: { origin: 'https://app.example.test' } }],
+      [`/${id}.json`, { method: 'HEAD' }],
+      [`/${id}.json`, { headers: { 'if-none-match': infoEtag } }],
+      [`/${uniqueId('none_')}.json`, {}],
     ];
     for (const [path, init] of cases) {
       const fast = await fetch(`${service.url}${path}`, { ...init, redirect: 'manual' });

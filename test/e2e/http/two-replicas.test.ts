@@ -240,6 +240,20 @@ describe('two replicas sharing PostgreSQL and the rendition folder', function ()
       await until(cluster.b, path, (response) => response.status === 404, 1_000, 'replica b after the delete');
     });
 
+    it('a focal point set on replica a: replica b answers it in /{id}.json within 1 s', async () => {
+      const id = `focal_${randomBytes(4).toString('hex')}`;
+      await redirectedByBoth(id, `/${id}_32_24.png`);
+      const focalOf = async (response: Response): Promise<unknown> => ((await response.json()) as { focalPoint: unknown }).focalPoint;
+      expect(await focalOf(await fetch(`${cluster.b.url}/${id}.json`))).to.equal(null);
+      const set = await fetch(`${cluster.a.url}/${id}/focal`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ x: 0.25, y: 0.75 }) });
+      expect(set.status).to.equal(200);
+      // Far below the rows' TTL of an hour: the trigger's announcement of the UPDATE is what made b forget the row.
+      const started = Date.now();
+      let seen: unknown = null;
+      while (seen === null && Date.now() - started < 1_000) seen = await focalOf(await fetch(`${cluster.b.url}/${id}.json`));
+      expect(seen).to.deep.equal({ x: 0.25, y: 0.75 });
+    });
+
     it('a rendition row removed by SQL: replica b stops redirecting and renders it again', async () => {
       const id = `purged_${randomBytes(4).toString('hex')}`;
       const path = `/${id}_32_24.webp`;

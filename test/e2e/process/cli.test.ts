@@ -125,7 +125,7 @@ describe('e2e (child process): the lir command', function () {
       await service.stop();
     });
 
-    it('token, upload and delete go through the HTTP API and its guard; refusals are one line and exit 1', async () => {
+    it('token, upload, info and delete go through the HTTP API and its guard; refusals are one line and exit 1', async () => {
       const url = ['--url', service.url];
       const file = path.join(dir, 'photo.jpg');
       writeFileSync(file, await gradientJpeg(120, 80));
@@ -138,6 +138,16 @@ describe('e2e (child process): the lir command', function () {
       expect(upload.code, upload.stderr).to.equal(0);
       expect(upload.stdout.trim()).to.equal('holiday-01: jpeg 120x80, ' + readFileSync(file).length + ' bytes');
       expect((await fetch(`${service.url}/holiday-01_60_0.png`)).status).to.equal(200);
+
+      const info = await runLir(['info', 'holiday-01', ...url]);
+      expect(info.code, info.stderr).to.equal(0);
+      const document = JSON.parse(info.stdout) as { placeholder: { blurhash: string; thumbhash: string; dominantColor: string } };
+      expect(document).to.deep.include({ id: 'holiday-01', width: 120, height: 80, format: 'jpeg', bytes: readFileSync(file).length, focalPoint: null });
+      expect(document.placeholder.dominantColor).to.match(/^#[0-9a-f]{6}$/);
+      expect(document.placeholder.blurhash).to.have.length.above(20);
+      const unknown = await runLir(['info', 'nobody-here', ...url]);
+      expect(unknown.code).to.equal(1);
+      expect(unknown.stderr).to.match(/^lir: GET \/nobody-here\.json answered 404: .*\[NOT_FOUND\]\n$/);
 
       const twice = await runLir(['upload', 'holiday-01', file, ...url]);
       expect(twice.code).to.equal(1);
