@@ -53,7 +53,8 @@ export const TOKENS = {
   TokenStore: Symbol('TokenStore') as ServiceIdentifier<TokenStore>,
   Transformer: Symbol('Transformer') as ServiceIdentifier<Transformer>,
   PlaceholderEncoder: Symbol('PlaceholderEncoder') as ServiceIdentifier<PlaceholderEncoder>,
-  Knex: Symbol('Knex') as ServiceIdentifier<Knex>,
+  /** The SQL index's knex instance, imported and created in the background (ADR 0029). */
+  Knex: Symbol('Knex') as ServiceIdentifier<{ readonly loaded: Promise<Knex> }>,
   StartupTasks: Symbol('StartupTasks') as ServiceIdentifier<StartupTask>,
   IssueToken: Symbol('IssueToken') as ServiceIdentifier<IssueToken>,
   UploadOriginal: Symbol('UploadOriginal') as ServiceIdentifier<UploadOriginal>,
