@@ -1,5 +1,5 @@
 import { Container, ContainerModule } from 'inversify';
-import type { Express } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger as Pino } from 'pino';
 import { InMemoryRenditionLock } from '../adapters/in-memory/in-memory-rendition-lock.js';
 import type { CacheIndex } from '../application/ports/cache-index.js';
@@ -120,6 +120,13 @@ export interface ApplicationAdapters {
   readonly logger?: Logger;
 }
 
+/**
+ * The service's express app, typed as the request handler it is so that the package's types need no
+ * express types (express ships none; `@types/express` is not a dependency): `http.createServer(app)`,
+ * `yourExpressApp.use('/images', app)` and other connect-style routers accept it.
+ */
+export type RequestHandler = (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void) => void;
+
 /** The application layer plus the HTTP adapter and the built-in drivers, as the standalone service runs them. */
 export interface ImageService extends Application {
   readonly config: Config;
@@ -127,7 +134,7 @@ export interface ImageService extends Application {
    * Every route of the service (SPEC §2–§6) as an express app. Mount it under a prefix of your own
    * app (`yourApp.use('/images', service.app)`) or listen with it directly.
    */
-  readonly app: Express;
+  readonly app: RequestHandler;
   /** Runs the start-up tasks (schema migrations) and starts the expired-token purge; call it once before serving. Idempotent. */
   start(): Promise<void>;
   /** Stops the token purge, finishes background stores, then closes database pools and clients. Close your HTTP server first. */

@@ -39,6 +39,8 @@ export function loadDriver<T>(setting: string, packages: readonly string[], load
  * the stand-in is never mistaken for a promise (the container checks for one).
  */
 export function deferredPort<T extends AsyncPort<T>>(loading: Promise<T>): T {
+  // A driver that failed to load is reported by each call (and the start-up task), not as unhandled.
+  loading.catch(() => undefined);
   return new Proxy({} as T, {
     get(_target, property) {
       if (property === 'then' || typeof property === 'symbol') return undefined;

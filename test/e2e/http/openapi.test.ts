@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -53,7 +53,7 @@ describe('docs/openapi.yaml against real responses', function () {
       log: { level: 'silent' },
     });
     const server = await new Promise<Server>((resolve) => {
-      const listening = service.app.listen(0, '127.0.0.1', () => resolve(listening));
+      const listening = createServer(service.app).listen(0, '127.0.0.1', () => resolve(listening));
     });
     down = { service, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
   });

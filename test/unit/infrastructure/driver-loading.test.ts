@@ -32,12 +32,13 @@ describe('driver loading (drivers imported only when configured)', () => {
     expect(await rejectionOf(loadDriver('x', ['pg'], () => Promise.reject(failure)))).to.equal(failure);
   });
 
-  it('never leaves an unhandled rejection behind when nobody waits for a failed driver', async () => {
+  it('never leaves an unhandled rejection behind when nobody calls the ports of a failed driver', async () => {
     const unhandled: unknown[] = [];
     const record = (reason: unknown): void => void unhandled.push(reason);
     process.on('unhandledRejection', record);
     try {
-      loadDriver('x', ['pg'], () => Promise.reject(new Error('never awaited')));
+      const loading = loadDriver('x', ['pg'], () => Promise.reject(new Error('never awaited')));
+      deferredPort<Counter>(loading.then(() => new CountingPort()));
       await new Promise((resolve) => setTimeout(resolve, 20));
     } finally {
       process.off('unhandledRejection', record);
