@@ -16,4 +16,5 @@ export const SCENARIO_IDS: readonly string[] = [
   'coalesce',
   'bomb',
   'import-legacy',
+  'import-time',
 ];
