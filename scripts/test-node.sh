@@ -40,12 +40,17 @@ if [[ ! -f "${addon}" ]]; then
   echo "building better-sqlite3 for Node ${version} (node-gyp, takes a few minutes)…"
   rm -rf "${home}/better-sqlite3"
   mkdir -p "${home}/better-sqlite3"
-  (cd "${repo}/node_modules/better-sqlite3" && tar --exclude=./build -cf - .) | tar -xf - -C "${home}/better-sqlite3"
+  (cd "${repo}/node_modules/better-sqlite3" && tar --exclude=./build --exclude=build -cf - .) | tar -xf - -C "${home}/better-sqlite3"
   gyp="$(npm prefix -g)/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
-  (cd "${home}/better-sqlite3" && PATH="$(dirname "${node_bin}"):${PATH}" \
+  # `npm run` exports the npm config as npm_config_* variables, and node-gyp lets a nodedir there win over
+  # --nodedir: without unsetting it, an npmrc nodedir would build against the installed Node's headers.
+  (cd "${home}/better-sqlite3" && env -u npm_config_nodedir -u NPM_CONFIG_NODEDIR PATH="$(dirname "${node_bin}"):${PATH}" \
     "${node_bin}" "${gyp}" rebuild --release --nodedir="${home}/package" -j "$(nproc)" >"${home}/better-sqlite3.log" 2>&1) \
     || { echo "better-sqlite3 did not build for Node ${version}; see ${home}/better-sqlite3.log" >&2; exit 1; }
 fi
+# A build against the wrong headers loads nowhere but in the Node it was built for: check before the suite runs.
+"${node_bin}" -e 'require(process.argv[1])' "${addon}" \
+  || { echo "the cached better-sqlite3 build does not load in Node ${version}: remove ${home}/better-sqlite3 and run again" >&2; exit 1; }
 
 # In the checkout's ignored .scratch/ folder: hard links need the same file system.
 mkdir -p "${repo}/.scratch"

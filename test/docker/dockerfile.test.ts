@@ -128,14 +128,14 @@ describe('Dockerfile', () => {
   });
 
   describe('stages', () => {
-    it('is multi-stage, every stage descending from one official Node 20 slim base pinned by tag', () => {
+    it('is multi-stage, every stage descending from one official slim base of a supported Node LTS line (ADR 0030), pinned by tag', () => {
       const all = stages();
       expect(all.length).to.be.greaterThanOrEqual(2);
       const names = new Set(all.map((s) => s.name));
       const external = all.map((s) => s.from).filter((from) => !names.has(from));
       expect(external, 'stages not built from another stage').to.have.length(1);
       const base = external[0]!.replace(/^\$\{(\w+)\}$/, (_, name: string) => globalArgs().get(name) ?? '');
-      expect(base).to.match(/^node:20(\.\d+){0,2}-(bookworm|trixie)-slim$/);
+      expect(base).to.match(/^node:(22|24|26)(\.\d+){0,2}-(bookworm|trixie)-slim$/);
     });
 
     it('installs npm 11 (which honours allowScripts) before any npm ci', () => {
