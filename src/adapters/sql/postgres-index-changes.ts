@@ -3,9 +3,7 @@ import type { ImageId } from '../../domain/image-id.js';
 import type { IndexChange, IndexChanges } from '../../application/ports/index-changes.js';
 import type { Logger } from '../../application/ports/logger.js';
 import { toIndexError } from './sql-errors.js';
-
-/** The channel the index's triggers announce removed and replaced rows on (migration 0004). */
-export const INDEX_CHANGES_CHANNEL = 'live_image_resize_index';
+import { INDEX_CHANGES_CHANNEL } from './sql-migrations.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_RECONNECT_MS = 1_000;

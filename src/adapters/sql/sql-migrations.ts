@@ -1,6 +1,11 @@
 import type { Knex } from 'knex';
-import { INDEX_CHANGES_CHANNEL } from './postgres-index-changes.js';
 import { toIndexError } from './sql-errors.js';
+
+/**
+ * The channel the index's triggers announce removed and replaced rows on (migration 0004). Defined here, not
+ * beside its listener, so that migrating a SQLite index does not import `pg` (an optional dependency).
+ */
+export const INDEX_CHANGES_CHANNEL = 'live_image_resize_index';
 
 /*
  * Times are stored as bigint epoch milliseconds rather than timestamp columns: SQLite has no date type
