@@ -14,9 +14,12 @@ const root = path.join(__dirname, '..');
 const source = path.join(root, 'src/infrastructure/cli/main.ts');
 const built = path.join(root, 'dist/src/infrastructure/cli/main.js');
 
-/** A checkout runs its sources (no build step to forget, no stale dist/); an installed package runs its build. */
+/**
+ * A checkout runs its sources (no build step to forget, no stale dist/); an installed package runs its build,
+ * even in a project that has tsx (the package ships src/ for its source maps, but no tsconfig.json).
+ */
 async function load() {
-  if (existsSync(source)) {
+  if (existsSync(source) && existsSync(path.join(root, 'tsconfig.json'))) {
     let tsx;
     try {
       tsx = await import('tsx/esm/api');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +19,7 @@ interface Manifest {
   readonly dependencies: Record<string, string>;
   readonly optionalDependencies: Record<string, string>;
   readonly scripts: Record<string, string>;
+  readonly bin: Record<string, string>;
 }
 
 /**
@@ -35,6 +36,12 @@ function installInto(project: string, tarballDir: string, manifest: Manifest): v
   for (const name of [...Object.keys(manifest.dependencies), '@types/node']) {
     mkdirSync(path.dirname(path.join(modules, name)), { recursive: true });
     symlinkSync(path.join(REPO_ROOT, 'node_modules', name), path.join(modules, name), 'dir');
+  }
+  // npm links each `bin` into node_modules/.bin and makes its target executable.
+  mkdirSync(path.join(modules, '.bin'));
+  for (const [command, target] of Object.entries(manifest.bin)) {
+    chmodSync(path.join(modules, manifest.name, target), 0o755);
+    symlinkSync(path.join('..', manifest.name, target), path.join(modules, '.bin', command));
   }
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   for (const file of ['consumer.ts', 'tsconfig.json', 'run-installed.mjs']) cpSync(path.join(FIXTURE, file), path.join(project, file));
@@ -68,7 +75,9 @@ describe('the npm package, packed, installed into an empty project and used from
       expect(files, entry).to.include(entry);
     }
     expect(files.filter((file) => /(^|\/)(test|bench|scripts|examples)\/|\.test\.|^docs\//.test(file))).to.deep.equal([]);
-    expect(files.every((file) => /^(dist\/src|src)\//.test(file) || ['package.json', 'README.md', 'LICENSE'].includes(file)), files.join(' ')).to.equal(true);
+    // The client workspace (packages/client) is a package of its own, not part of this one.
+    expect(files.filter((file) => file.startsWith('packages/'))).to.deep.equal([]);
+    expect(files.every((file) => /^(dist\/src|src|bin)\//.test(file) || ['package.json', 'README.md', 'LICENSE'].includes(file)), files.join(' ')).to.equal(true);
     expect(manifest.private, 'npm publish refuses a private package').to.equal(undefined);
   });
 
@@ -92,5 +101,16 @@ describe('the npm package, packed, installed into an empty project and used from
     expect(defaults).to.deep.equal({ step: 'default config', ready: true, driversLoaded: ['better-sqlite3', 'knex'] });
     expect(s3!.failure).to.match(/^originals\.driver "s3" needs the package @aws-sdk\/client-s3, which is not installed .*: npm install @aws-sdk\/client-s3 @aws-sdk\/lib-storage @aws-sdk\/s3-request-presigner$/);
     for (const name of Object.keys(manifest.optionalDependencies)) expect(existsSync(path.join(project, 'node_modules', name)), name).to.equal(false);
+  });
+
+  it('runs the lir command from the installed package: its build, since the package ships no tsconfig.json', async () => {
+    expect(files).to.include.members(['bin/lir.cjs', 'dist/src/infrastructure/cli/main.js']);
+    expect(files).to.not.include('tsconfig.json');
+    for (const command of ['lir', 'live-image-resize']) {
+      const { stdout, stderr } = await run(path.join(project, 'node_modules/.bin', command), ['--help'], { cwd: project });
+      expect(stderr, command).to.equal('');
+      expect(stdout, command).to.match(/^Usage: lir /m);
+      expect(stdout, command).to.include('doctor');
+    }
   });
 });
