@@ -5,18 +5,16 @@ import { guardExposureWarning } from '../../adapters/http/caller-guard.js';
 import { applyDotEnv, ConfigError, loadConfigWithSources, type LoadedConfig } from '../config/load-config.js';
 import type { Config, StorageConfig } from '../config/config-schema.js';
 import { TOKENS } from '../di/tokens.js';
-import { packageInfo } from '../package-info.js';
+import { nodeFitsEngines, packageInfo } from '../package-info.js';
 import { threadPoolFit } from '../thread-pool.js';
 import { serviceUrlOf } from './cli-context.js';
 import { EXIT, stringOption, type Command, type ParsedArguments } from './command.js';
 
-/** `>=20.19.0` against `v22.3.1`: only the lower bound the engines field states. */
+/** `v22.3.1` against the engines field's range (`^20.19.0 || ^22.12.0 || …`). */
 function nodeLine(): DoctorLine {
   const wanted = packageInfo().engines?.node ?? '';
-  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-  const [wMajor = 0, wMinor = 0] = (/>=\s*(\d+)\.(\d+)/.exec(wanted) ?? []).slice(1).map(Number);
-  const fits = major > wMajor || (major === wMajor && minor >= wMinor);
-  return { verdict: fits ? 'ok' : 'fail', topic: 'node', message: `${process.version} (the package needs ${wanted || 'any'})` };
+  const fits = nodeFitsEngines(process.versions.node, wanted);
+  return { verdict: fits ? 'ok' : 'fail', topic: 'node', message: `${process.version} (the package supports ${wanted || 'any'})` };
 }
 
 async function versionsLine(): Promise<DoctorLine> {
