@@ -16,6 +16,8 @@ export const HIT_SECTION: Section = {
 export interface HitSide {
   readonly server: ChildServer;
   readonly path: string;
+  /** Answered from the index alone (e.g. `/{id}.json`): no rendition to wait for, so no `X-Cache: HIT` to expect. */
+  readonly indexOnly?: boolean;
 }
 
 export interface HitRow {
@@ -39,7 +41,7 @@ export const hitCell = (results: readonly LoadResult[]): string => loadCell(resu
 export async function hitRun(bench: Bench, scenario: string, subject: HitSide, reference: HitSide, expectStatus: number, byCpu = false): Promise<HitRow> {
   const connections = 16;
   const { settings, log } = bench;
-  const first = await waitForHit(subject.server.base, subject.path);
+  const first = subject.indexOnly ? await fetchOnce(`${subject.server.base}${subject.path}`) : await waitForHit(subject.server.base, subject.path);
   log(`\n## ${scenario}, c=${connections}: ${subject.path} answers ${first.status} X-Cache ${first.headers.get('x-cache')}`);
   const pair = [
     { label: 'service', base: subject.server.base, path: subject.path, cpuSeconds: subject.server.cpuSeconds },
@@ -65,4 +67,10 @@ export async function hitRun(bench: Bench, scenario: string, subject: HitSide, r
   const wrong = [...service, ...floor].reduce((sum, r) => sum + r.responses - (r.statuses[`${Math.floor(expectStatus / 100)}xx`] ?? 0), 0);
   const check = `${scenario}: service answered ${first.status} (X-Cache ${first.headers.get('x-cache')}), ${wrong} responses of another class.`;
   return { scenario, connections, service, floor, ratios, check };
+}
+
+async function fetchOnce(url: string): Promise<Response> {
+  const response = await fetch(url, { redirect: 'manual' });
+  await response.arrayBuffer();
+  return response;
 }
