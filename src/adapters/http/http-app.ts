@@ -134,7 +134,8 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.use(...forMethods(['PUT'], ...focalRoute({ setFocalPoint: deps.setFocalPoint, guard })));
   app.use(noRoute);
   app.use(errorHandler);
-  LISTENERS.set(app, imageReadsFirst(app, [...observed, ...imageRead], errorHandler));
+  // Ends like the router: a read that no handler answered is a NO_ROUTE, never a request left open.
+  LISTENERS.set(app, imageReadsFirst(app, [...observed, ...imageRead, noRoute], errorHandler));
   return app;
 }
 
