@@ -1,13 +1,8 @@
 import type { z } from 'zod';
+import { ConfigError } from './config-error.js';
 import { configSchema, type Config } from './config-schema.js';
 
-/** Every problem found in the configuration, each naming its key and the file or variable that set it. */
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /** Where the value at a dotted key came from (`/etc/lir/default.json`, `env PORT`), if anyone knows. */
 export type SourceOf = (key: string) => string | undefined;
