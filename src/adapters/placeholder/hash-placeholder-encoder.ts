@@ -1,8 +1,8 @@
-import { encode as blurhashOf } from 'blurhash';
 import { rgbaToThumbHash } from 'thumbhash';
 import type { PlaceholderEncoder } from '../../application/ports/placeholder-encoder.js';
 import { UnsupportedImageError } from '../../domain/domain-error.js';
 import { PREVIEW_MAX_SIDE, type Pixels, type Placeholder } from '../../domain/placeholder.js';
+import { blurhashOf } from './blurhash.js';
 
 /**
  * BlurHash components along the longer and the shorter side: 4×3 is what the BlurHash authors suggest for photos
@@ -25,7 +25,7 @@ function opaqueOnWhite(rgba: Uint8Array): Uint8ClampedArray {
   return out;
 }
 
-/** The `PlaceholderEncoder` port on the reference BlurHash (`blurhash`) and ThumbHash (`thumbhash`) encoders. */
+/** The `PlaceholderEncoder` port on BlurHash (our encoder, hash for hash the reference's) and the reference ThumbHash (`thumbhash`) encoder. */
 export class HashPlaceholderEncoder implements PlaceholderEncoder {
   encode(preview: Pixels): Pick<Placeholder, 'blurhash' | 'thumbhash'> {
     const { width, height, rgba } = preview;
