@@ -114,4 +114,16 @@ describe('the npm package, packed, installed into an empty project and used from
       expect(stdout, command).to.include('doctor');
     }
   });
+
+  it('lir import-legacy from an old PostgreSQL database without pg installed says how to install it, in one line', async () => {
+    const args = ['import-legacy', '--originals-dir', project, '--database', 'postgres://127.0.0.1:1/old', '--quiet'];
+    const result = await run(path.join(project, 'node_modules/.bin/lir'), args, { cwd: project }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+    );
+    expect(result).to.deep.equal({
+      code: 1,
+      stderr: 'lir import-legacy: --database needs the package pg, which is not installed (it is an optional dependency): npm install knex pg\n',
+    });
+  });
 });

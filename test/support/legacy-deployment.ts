@@ -62,6 +62,12 @@ export function writeLegacyOriginals(folder: string, originals: readonly LegacyO
   }
 }
 
+/**
+ * Ids the old database shows an original for (a rendition of one, a used token of the other) whose files are not
+ * in the old originals_dir: lost before the import, which reports them.
+ */
+export const LOST_LEGACY_IDS = ['lost-rendered', 'lost-uploaded'] as const;
+
 export const VALID_LEGACY_TOKEN = '7c9e6679-7425-40de-944b-e07cc6b5f0aa';
 export const USED_LEGACY_TOKEN = '16fd2706-8baf-433b-82eb-8c7fada847da';
 export const EXPIRED_LEGACY_TOKEN = '886313e1-3b8a-5372-9b90-0c9aee199e5d';
@@ -86,12 +92,15 @@ export async function seedLegacyRows(knex: Knex, now: Date = new Date()): Promis
     rendition('damaged', 100, 100, 'crop', 'image/png'),
     // Once only.
     rendition('testimg', 640, 480, 'canvas'),
+    // An id whose file is gone: the least requested box, so that --prerender 2 never reaches it.
+    rendition(LOST_LEGACY_IDS[0], 50, 50, 'clip'),
   ]);
   await knex('tokens').insert([
     { id: VALID_LEGACY_TOKEN, image_id: 'late-upload', used: 0, valid_until: at(10), uploaded_at: null },
     { id: USED_LEGACY_TOKEN, image_id: 'geometry', used: 1, valid_until: at(-60), uploaded_at: at(-70) },
     { id: EXPIRED_LEGACY_TOKEN, image_id: 'never-came', used: 0, valid_until: at(-5), uploaded_at: null },
     { id: 'bad-id-token', image_id: 'has a space', used: 0, valid_until: at(10), uploaded_at: null },
+    { id: 'c9bf9e57-1685-4c89-bafb-ff5af830be8a', image_id: LOST_LEGACY_IDS[1], used: 1, valid_until: at(-30), uploaded_at: at(-40) },
   ]);
   await knex('dbchangelog').insert([{ id: '20160111214207', datetime: at(-99_999) }, { id: '20190521132150', datetime: at(-9_999) }]);
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { LegacySourceError } from '../../application/application-error.js';
 import type { LegacyBox, LegacyDeployment, LegacyTokenRecord } from '../../application/ports/legacy-deployment.js';
 
@@ -40,14 +40,26 @@ export function legacyTimestamp(value: Date | string | number): Date {
  * `tokens(id, image_id, used, valid_until)`, `images(id, x, y, fit, file_type, …)`, `dbchangelog(id, datetime)`.
  */
 export class LegacySqlDeployment implements LegacyDeployment {
-  private readonly knex: Knex;
   private closed: Promise<void> | undefined;
 
-  constructor(private readonly location: LegacyDatabaseLocation) {
+  private constructor(
+    private readonly location: LegacyDatabaseLocation,
+    private readonly knex: Knex,
+  ) {}
+
+  /**
+   * Connects lazily (the first query connects). knex, and `pg` for PostgreSQL (an optional dependency), are
+   * imported here, only for the driver asked for (ADR 0029), so that a missing package fails this import with
+   * `ERR_MODULE_NOT_FOUND` naming it, which the caller turns into an install hint. `pg` is imported before knex
+   * would require it itself: knex's own failure is a message of its own that names no package the caller can see.
+   */
+  static async open(location: LegacyDatabaseLocation): Promise<LegacySqlDeployment> {
     if (location.driver === 'sqlite' && !existsSync(location.filename)) {
       throw new LegacySourceError(`the old SQLite database ${location.filename} does not exist`);
     }
-    this.knex =
+    if (location.driver === 'postgres') await import('pg');
+    const { default: knexFactory } = await import('knex');
+    const knex =
       location.driver === 'sqlite'
         ? knexFactory({ client: 'better-sqlite3', connection: { filename: location.filename, options: { readonly: true } }, useNullAsDefault: true })
         : knexFactory({
@@ -55,6 +67,7 @@ export class LegacySqlDeployment implements LegacyDeployment {
             connection: { connectionString: location.url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
             pool: { min: 0, max: 2 },
           });
+    return new LegacySqlDeployment(location, knex);
   }
 
   async schemaVersion(): Promise<string | undefined> {
@@ -98,6 +111,14 @@ export class LegacySqlDeployment implements LegacyDeployment {
         .orderBy('id');
       return rows.map((row: { id: string }) => row.id);
     });
+  }
+
+  async idsWithOriginals(): Promise<readonly string[]> {
+    const rendered = await this.read('images', async () => (await this.knex('images').distinct('id').whereNotNull('id')).map((row: { id: string }) => row.id));
+    const uploaded = await this.read('tokens', async () =>
+      (await this.knex('tokens').distinct('image_id').where('used', 1).whereNotNull('image_id')).map((row: { image_id: string }) => row.image_id),
+    );
+    return [...new Set([...rendered, ...uploaded])].sort();
   }
 
   async close(): Promise<void> {

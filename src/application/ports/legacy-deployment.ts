@@ -37,6 +37,12 @@ export interface LegacyDeployment {
   /** The ids the old cache rendered at this box and type: the renditions its visitors asked for. */
   idsRenderedAt(box: LegacyBox): Promise<readonly string[]>;
 
+  /**
+   * The ids the old service had an original for, as its database shows them: those its rendition cache rendered
+   * and those a used token uploaded (an unused token's id never had one). Sorted, each once; empty without rows.
+   */
+  idsWithOriginals(): Promise<readonly string[]>;
+
   /** Releases the connection; idempotent. */
   close(): Promise<void>;
 }

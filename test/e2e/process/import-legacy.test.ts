@@ -9,6 +9,7 @@ import {
   createLegacySqlite,
   EXPIRED_LEGACY_TOKEN,
   LEGACY_ORIGINALS,
+  LOST_LEGACY_IDS,
   USED_LEGACY_TOKEN,
   VALID_LEGACY_TOKEN,
   writeLegacyOriginals,
@@ -24,6 +25,7 @@ interface Report {
   readonly skipped: number;
   readonly refused: number;
   readonly refusals: ReadonlyArray<{ readonly id: string; readonly code: string; readonly reason: string }>;
+  readonly missingOriginals: readonly string[];
   readonly tokens: { readonly imported: number; readonly skipped: number; readonly expired: number; readonly refused: readonly unknown[] };
   readonly prerender?: { readonly rendered: number; readonly cached: number; readonly failed: ReadonlyArray<{ readonly id: string }> };
 }
@@ -67,6 +69,7 @@ function describeImport(label: string, openDatabase: (folder: string) => Promise
       const { report } = await importLegacy(dataDir, '--dry-run');
       expect([report.dryRun, report.imported, report.refused]).to.deep.equal([true, VALID.length, REFUSED.length]);
       expect(report.tokens.imported).to.equal(1);
+      expect(report.missingOriginals).to.deep.equal([...LOST_LEGACY_IDS]);
       const service = await startChildService({ env: env(dataDir) });
       try {
         expect((await fetch(`${service.url}/${VALID[0]!.id}.png`)).status).to.equal(404);
@@ -82,6 +85,10 @@ function describeImport(label: string, openDatabase: (folder: string) => Promise
       expect(first.report).to.include({ completed: true, imported: VALID.length, skipped: 0, refused: REFUSED.length });
       expect(first.report.refusals.map((r) => [r.id, r.code])).to.have.deep.members(REFUSED.map((o) => [o.id, o.refusedAs]));
       for (const refusal of first.report.refusals) expect(first.run.stdout).to.include(refusal.id);
+      // Listed by the old database, no file in originals_dir: reported, not fatal.
+      expect(first.report.missingOriginals).to.deep.equal([...LOST_LEGACY_IDS]);
+      expect(first.run.stdout).to.include(`missing: ${LOST_LEGACY_IDS.length} ids the old database lists`);
+      for (const id of LOST_LEGACY_IDS) expect(first.run.stdout).to.include(JSON.stringify(id));
       expect(first.report.tokens).to.deep.include({ imported: 1, skipped: 0, expired: 1 });
       expect(first.report.tokens.refused).to.have.length(1);
       // 200x200 JPEG for three ids, 100x100 crop PNG for geometry (and for damaged, which has no original here).
@@ -91,6 +98,7 @@ function describeImport(label: string, openDatabase: (folder: string) => Promise
       const second = await importLegacy(dataDir);
       expect(second.report).to.include({ imported: 0, skipped: VALID.length, refused: REFUSED.length });
       expect(second.report.tokens).to.deep.include({ imported: 0, skipped: 1 });
+      expect(second.report.missingOriginals).to.deep.equal([...LOST_LEGACY_IDS]);
 
       const service = await startChildService({ env: { ...env(dataDir), COMPAT_LEGACY: 'true' } });
       try {

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import knexFactory from 'knex';
 import { LegacySourceError } from '../../../src/application/application-error.js';
 import { legacyTimestamp, LegacySqlDeployment, type LegacyDatabaseLocation } from '../../../src/adapters/sql/legacy-sql-deployment.js';
-import { createLegacyPostgres, createLegacySqlite, EXPIRED_LEGACY_TOKEN, VALID_LEGACY_TOKEN, type LegacyPostgres } from '../../support/legacy-deployment.js';
+import { createLegacyPostgres, createLegacySqlite, EXPIRED_LEGACY_TOKEN, LOST_LEGACY_IDS, VALID_LEGACY_TOKEN, type LegacyPostgres } from '../../support/legacy-deployment.js';
 
 const NOW = new Date('2026-12-02T07:00:00Z');
 
@@ -21,7 +21,7 @@ function describeLegacyDatabase(label: string, open: () => Promise<{ location: L
       const opened = await open();
       if (opened === undefined) this.skip();
       ({ location, cleanup } = opened);
-      deployment = new LegacySqlDeployment(location);
+      deployment = await LegacySqlDeployment.open(location);
     });
     after(async () => {
       await deployment?.close();
@@ -48,7 +48,11 @@ function describeLegacyDatabase(label: string, open: () => Promise<{ location: L
       ]);
       expect(await deployment.idsRenderedAt(boxes[0]!)).to.deep.equal(['geometry', 'portrait-photo', 'testimg']);
       expect(await deployment.idsRenderedAt(boxes[1]!)).to.deep.equal(['damaged', 'geometry']);
-      expect(await deployment.mostRequestedBoxes(10)).to.have.length(3);
+      expect(await deployment.mostRequestedBoxes(10)).to.have.length(4);
+    });
+
+    it('lists the ids it had an original for: rendered, or uploaded with a used token; never an unused token’s', async () => {
+      expect(await deployment.idsWithOriginals()).to.deep.equal(['damaged', 'geometry', LOST_LEGACY_IDS[0], LOST_LEGACY_IDS[1], 'portrait-photo', 'testimg'].sort());
     });
   });
 }
@@ -72,7 +76,7 @@ describe('LegacySqlDeployment (SQLite, the pre-1.0 cache.sqlite)', () => {
   it('leaves the old file exactly as it was (opened read-only)', async () => {
     const digest = () => createHash('sha256').update(readFileSync(filename)).digest('hex');
     const before = digest();
-    const deployment = new LegacySqlDeployment({ driver: 'sqlite', filename });
+    const deployment = await LegacySqlDeployment.open({ driver: 'sqlite', filename });
     await deployment.unusedTokens();
     await deployment.mostRequestedBoxes(5);
     await deployment.close();
@@ -80,12 +84,14 @@ describe('LegacySqlDeployment (SQLite, the pre-1.0 cache.sqlite)', () => {
   });
 
   it('names the file when it does not exist, and the table when one is missing', async () => {
-    expect(() => new LegacySqlDeployment({ driver: 'sqlite', filename: path.join(folder, 'nope.sqlite') })).to.throw(LegacySourceError, /nope\.sqlite does not exist/);
+    const absent = await LegacySqlDeployment.open({ driver: 'sqlite', filename: path.join(folder, 'nope.sqlite') }).then(() => undefined, (e: unknown) => e);
+    expect(absent).to.be.instanceOf(LegacySourceError);
+    expect((absent as Error).message).to.match(/nope\.sqlite does not exist/);
     const other = path.join(folder, 'other.sqlite');
     const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: other }, useNullAsDefault: true });
     await knex.raw('create table unrelated (x int)');
     await knex.destroy();
-    const deployment = new LegacySqlDeployment({ driver: 'sqlite', filename: other });
+    const deployment = await LegacySqlDeployment.open({ driver: 'sqlite', filename: other });
     try {
       const error = await deployment.unusedTokens().then(() => undefined, (e: unknown) => e);
       expect(error).to.be.instanceOf(LegacySourceError);
