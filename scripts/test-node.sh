@@ -54,8 +54,13 @@ fi
 
 # In the checkout's ignored .scratch/ folder: hard links need the same file system.
 mkdir -p "${repo}/.scratch"
-work="$(mktemp -d "${repo}/.scratch/node-${line}-XXXXXX")"
-trap 'rm -rf "${work}"' EXIT
+scratch="$(mktemp -d "${repo}/.scratch/node-${line}-XXXXXX")"
+trap 'rm -rf "${scratch}"' EXIT
+# The copy sits one level down so that its ../shared (the test corpus, the container recipe) is the
+# checkout's own ../shared, linked beside it.
+work="${scratch}/checkout"
+mkdir "${work}"
+if [[ -d "${repo}/../shared" ]]; then ln -s "$(cd "${repo}/../shared" && pwd)" "${scratch}/shared"; fi
 # Hard links: fast and small; files are only ever replaced in the copy, never written in place.
 (cd "${repo}" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp -l --parents -t "${work}")
 cp -al "${repo}/node_modules" "${work}/node_modules"
