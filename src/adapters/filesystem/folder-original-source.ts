@@ -2,16 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SourceUnreadableError } from '../../application/application-error.js';
 import type { OriginalSource, SourceEntry } from '../../application/ports/original-source.js';
-
-/**
- * The id a file stands for: its name without the last extension (`holiday-01.jpg` → `holiday-01`), or the whole
- * name when it has none (the original service kept `originals_dir/{id}` without one). Whether that is a valid id
- * is the import's decision, so `a.b.jpg` is refused with a reason rather than silently renamed.
- */
-export function idOfFileName(name: string): string {
-  const dot = name.lastIndexOf('.');
-  return dot > 0 ? name.slice(0, dot) : name;
-}
+import { idOfFileName, isHiddenName } from '../object-storage/source-names.js';
 
 function unreadable(what: string, error: unknown): SourceUnreadableError {
   const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
@@ -37,7 +28,7 @@ export class FolderOriginalSource implements OriginalSource {
     let names: string[];
     try {
       const dirents = await readdir(this.folder, { withFileTypes: true });
-      names = dirents.filter((d) => !d.name.startsWith('.') && (d.isFile() || d.isSymbolicLink())).map((d) => d.name);
+      names = dirents.filter((d) => !isHiddenName(d.name) && (d.isFile() || d.isSymbolicLink())).map((d) => d.name);
     } catch (error) {
       throw unreadable(`the folder ${this.folder}`, error);
     }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Bucket, File, Storage } from '@google-cloud/storage';
 import type { StoredObject } from '../../application/ports/rendition-cache.js';
-import type { ObjectBucket, ObjectMetadata } from '../object-storage/object-bucket.js';
+import type { ListedObject, ObjectBucket, ObjectMetadata } from '../object-storage/object-bucket.js';
 import { unavailableOnFailure } from '../object-storage/object-names.js';
 import type { GcsConfig } from './gcs-config.js';
 
@@ -74,6 +74,21 @@ export class GcsBucket implements ObjectBucket {
         pageToken = (nextQuery as { pageToken?: string } | null | undefined)?.pageToken;
       } while (pageToken !== undefined);
     });
+  }
+
+  async *list(prefix: string): AsyncIterable<ListedObject> {
+    let pageToken: string | undefined;
+    do {
+      const [files, nextQuery] = await this.call(`list ${prefix}`, () =>
+        // The delimiter leaves what is below a further '/' out (as prefixes, not read).
+        this.bucket.getFiles({ prefix, delimiter: '/', autoPaginate: false, maxResults: LIST_PAGE_SIZE, ...(pageToken === undefined ? {} : { pageToken }) }),
+      );
+      for (const file of files) {
+        const size = Number(file.metadata.size);
+        yield { name: file.name, ...(Number.isSafeInteger(size) ? { bytes: size } : {}) };
+      }
+      pageToken = (nextQuery as { pageToken?: string } | null | undefined)?.pageToken;
+    } while (pageToken !== undefined);
   }
 
   async sign(name: string, ttlSeconds: number): Promise<string> {

@@ -6,6 +6,14 @@ export interface ObjectMetadata {
   readonly cacheControl?: string;
 }
 
+/** One object found by `ObjectBucket.list`. */
+export interface ListedObject {
+  /** Its whole name in the bucket, prefix included. */
+  readonly name: string;
+  /** Its size when the listing says it. */
+  readonly bytes?: number;
+}
+
 /**
  * One bucket of objects under slash-separated names: an S3 bucket, a Cloud Storage bucket, a local folder. It
  * is what a driver implements; `BucketOriginalStore` and `BucketRenditionCache` are written once over it.
@@ -36,6 +44,14 @@ export interface ObjectBucket {
    * or after the call). Absent on buckets that cannot sign, such as a folder.
    */
   sign?(name: string, ttlSeconds: number): Promise<string>;
+
+  /**
+   * Every object directly under `prefix` (`''` or ending in `/`): no name below a further `/`, in the
+   * bucket's listing order (by name), page after page as the iteration goes. A bulk import's source (`lir
+   * import s3://…`); absent on buckets that are never one, such as a folder (the import reads the folder
+   * itself). A failure throws `StoreUnavailableError` from the iteration.
+   */
+  list?(prefix: string): AsyncIterable<ListedObject>;
 
   /**
    * Resolves when the bucket answers and is usable. `prefix` is where the calling store's names live (`''` for

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { StoredObject } from '../../application/ports/rendition-cache.js';
-import type { ObjectBucket, ObjectMetadata } from '../object-storage/object-bucket.js';
+import type { ListedObject, ObjectBucket, ObjectMetadata } from '../object-storage/object-bucket.js';
 import { unavailableOnFailure } from '../object-storage/object-names.js';
 import type { S3Config } from './s3-config.js';
 
@@ -87,6 +87,21 @@ export class S3Bucket implements ObjectBucket {
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken !== undefined);
     });
+  }
+
+  async *list(Prefix: string): AsyncIterable<ListedObject> {
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.call(`list ${Prefix}`, () =>
+        // The delimiter leaves what is below a further '/' out (as CommonPrefixes, not read).
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, Delimiter: '/', ContinuationToken, MaxKeys: DELETE_BATCH_SIZE })),
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined) continue;
+        yield { name: object.Key, ...(object.Size === undefined ? {} : { bytes: object.Size }) };
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken !== undefined);
   }
 
   async sign(Key: string, ttlSeconds: number): Promise<string> {

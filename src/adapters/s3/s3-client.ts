@@ -19,7 +19,7 @@ export function createS3Client(config: S3Config): S3Client {
     throw new Error('S3 configuration: set both accessKeyId and secretAccessKey, or neither');
   }
   return new S3Client({
-    region: config.region,
+    ...(config.region === undefined ? {} : { region: config.region }),
     ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
     forcePathStyle: config.forcePathStyle ?? false,
     ...(hasKey && hasSecret

@@ -1,7 +1,8 @@
 /** What the S3 bucket client needs from the validated configuration (the key layout is the stores': `BucketOriginalStoreConfig`, `BucketRenditionCacheConfig`). */
 export interface S3Config {
   readonly bucket: string;
-  readonly region: string;
+  /** Without it (a bulk import's source when no store uses S3), the SDK's default: `AWS_REGION`, the profile. */
+  readonly region?: string;
   /** For S3-compatible servers (Ceph RGW, MinIO, R2…); AWS itself needs none. */
   readonly endpoint?: string;
   /** Path-style URLs (`endpoint/bucket/key`), which most S3-compatible servers need. */

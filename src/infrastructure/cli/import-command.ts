@@ -9,6 +9,7 @@ import { ApplicationError } from '../../application/application-error.js';
 import type { OriginalSource, SourceEntry } from '../../application/ports/original-source.js';
 import { ImportTally, type ImportOutcome } from '../../application/use-cases/import-originals.js';
 import { TOKENS } from '../di/tokens.js';
+import { bucketLocationOf, openBucketSource } from './bucket-source.js';
 import { configOf, withApplication } from './cli-context.js';
 import { EXIT, integerOption, stringOption, UsageError, type Command, type OptionSpec, type ParsedArguments } from './command.js';
 
@@ -46,8 +47,7 @@ async function listed(source: OriginalSource, progress: ProgressBar | undefined)
  * on stderr, the summary on stdout and, with `--report`, as JSON. Refusals never fail the command; a failure that
  * stops the import (a store or the index unavailable) exits 1 after the summary of what was done.
  */
-export async function runImport(args: ParsedArguments, options: ImportRunOptions): Promise<number> {
-  const config = configOf(args);
+export async function runImport(args: ParsedArguments, options: ImportRunOptions, config = configOf(args)): Promise<number> {
   const dryRun = args.values['dry-run'] === true;
   const concurrency = integerOption(args, 'concurrency', 1) ?? config.render.concurrency;
   const reportFile = stringOption(args, 'report');
@@ -81,28 +81,53 @@ export async function runImport(args: ParsedArguments, options: ImportRunOptions
   return stoppedBy === undefined ? EXIT.ok : EXIT.failed;
 }
 
-async function sourceOf(location: string): Promise<ImportRunOptions> {
+async function folderSourceOf(location: string): Promise<ImportRunOptions> {
   const folder = path.resolve(location);
   const found = await stat(folder).catch(() => undefined);
   if (found?.isDirectory() !== true) throw new UsageError(`${location} is not a folder`);
   return { label: folder, source: new FolderOriginalSource(folder) };
 }
 
+async function importFrom(args: ParsedArguments): Promise<number> {
+  const location = args.positionals[0]!;
+  const bucket = bucketLocationOf(location);
+  if (bucket === undefined) return runImport(args, await folderSourceOf(location));
+  const config = configOf(args);
+  let opened;
+  try {
+    opened = await openBucketSource(bucket, config);
+  } catch (error) {
+    // The SDK is not installed (an optional dependency): the message says which package to install.
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.failed;
+  }
+  try {
+    return await runImport(args, opened, config);
+  } finally {
+    opened.close();
+  }
+}
+
 export const importCommand: Command = {
   name: 'import',
-  arguments: '<folder>',
+  arguments: '<folder | s3://BUCKET/PREFIX | gs://BUCKET/PREFIX>',
   positionals: { min: 1, max: 1 },
-  summary: 'import originals in bulk from a folder',
-  description: `Imports every file directly in <folder> as an original, through the configured original store and
-index: the id is the file name without its extension (holiday-01.jpg -> holiday-01; a file without an
-extension is its own id), hidden files and subfolders are left out. Each file is probed like an upload
-(format, pixel and size limits, a full decode); a file that fails is refused with the reason, and the
-import goes on.
+  summary: 'import originals in bulk from a folder or a bucket',
+  description: `Imports every file directly in <folder> (or every object directly under PREFIX of an S3 or Cloud
+Storage bucket) as an original, through the configured original store and index: the id is the file name
+without its extension (holiday-01.jpg -> holiday-01; a file without an extension is its own id), hidden
+files and subfolders are left out. Each file is probed like an upload (format, pixel and size limits, a
+full decode); a file that fails is refused with the reason, and the import goes on.
+
+A bucket is reached with the settings of the configured store that uses the same driver (originals first,
+then renditions: endpoint, region, path style, keys; project, API endpoint, key file), or with the SDK's
+defaults when none does (AWS_REGION, AWS_ENDPOINT_URL_S3 and the AWS credential chain; Application Default
+Credentials, STORAGE_EMULATOR_HOST).
 
 Idempotent and resumable: an id that already holds the same content (same hash) is skipped, so an
 interrupted import is finished by running the same command again. An id that holds other content is
-refused unless --overwrite. Exits 0 when the whole folder was gone through (refusals included), 1 when
-something stopped it (a store or the index unavailable).`,
+refused unless --overwrite. Exits 0 when the whole source was gone through (refusals included), 1 when
+something stopped it (a store, the index or the bucket's listing unavailable).`,
   options: IMPORT_OPTIONS,
-  run: async (args) => runImport(args, await sourceOf(args.positionals[0]!)),
+  run: importFrom,
 };

@@ -13,7 +13,7 @@ const GCS_PACKAGES = ['@google-cloud/storage'] as const;
 
 // The Storage client holds no sockets of its own (requests go through a shared agent), so there is
 // nothing to close on deactivation.
-function loadGcsBucket(setting: string, config: GcsConfig): Promise<GcsBucket> {
+export function loadGcsBucket(setting: string, config: GcsConfig): Promise<GcsBucket> {
   return loadDriver(setting, GCS_PACKAGES, async () => {
     const [{ createGcsClient }, { GcsBucket }] = await Promise.all([import('../../../adapters/gcs/gcs-client.js'), import('../../../adapters/gcs/gcs-bucket.js')]);
     return new GcsBucket(createGcsClient(config), config);

@@ -12,7 +12,7 @@ import { TOKENS } from '../tokens.js';
 /** What the S3 driver imports: optional dependencies, loaded only when a store's driver is `s3` (ADR 0029). */
 const S3_PACKAGES = ['@aws-sdk/client-s3', '@aws-sdk/lib-storage', '@aws-sdk/s3-request-presigner'] as const;
 
-function loadS3Bucket(setting: string, config: S3Config): Promise<{ readonly client: S3Client; readonly bucket: S3Bucket }> {
+export function loadS3Bucket(setting: string, config: S3Config): Promise<{ readonly client: S3Client; readonly bucket: S3Bucket }> {
   return loadDriver(setting, S3_PACKAGES, async () => {
     const [{ createS3Client }, { S3Bucket }] = await Promise.all([import('../../../adapters/s3/s3-client.js'), import('../../../adapters/s3/s3-bucket.js')]);
     const client = createS3Client(config);
