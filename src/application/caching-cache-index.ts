@@ -3,6 +3,7 @@ import { LruMap } from './lru-map.js';
 import type { CacheIndex, OriginalChanges, RenditionRecord } from './ports/cache-index.js';
 import type { Clock } from './ports/clock.js';
 import type { IndexChange } from './ports/index-changes.js';
+import type { KnownRows } from './known.js';
 import type { ImageId } from '../domain/image-id.js';
 import type { ContentVersion, OriginalKey, OriginalMetadata } from '../domain/original.js';
 
@@ -48,7 +49,7 @@ const DEFAULT_REST_AFTER_FAILURE_MS = 1_000;
  *
  * It lives beside the ports, not among the adapters: it is policy over whichever index is wired.
  */
-export class CachingCacheIndex implements CacheIndex {
+export class CachingCacheIndex implements CacheIndex, KnownRows {
   private readonly originals: LruMap<ImageId, Entry<OriginalMetadata>>;
   private readonly renditions: LruMap<string, Entry<RenditionRecord>> | undefined;
   /** Bumped by every write and every forgotten change: a read that overlapped one must not be remembered. */
@@ -73,6 +74,19 @@ export class CachingCacheIndex implements CacheIndex {
   findRendition(key: string): Promise<RenditionRecord | undefined> {
     if (this.renditions === undefined) return this.inner.findRendition(key);
     return this.remembered(this.renditions, key, this.options.renditions!.ttlMs, () => this.inner.findRendition(key));
+  }
+
+  /**
+   * The original's row when memory holds a fresh one (within its TTL, not from before an `unknown` change), else
+   * `undefined`: nothing is asked, so this never waits. The row is memory's own; callers must not change it.
+   */
+  knownOriginal(id: ImageId): OriginalMetadata | undefined {
+    return this.fresh(this.originals, id);
+  }
+
+  /** The rendition's row when memory holds a fresh one, else `undefined`; never asks the index. */
+  knownRendition(key: string): RenditionRecord | undefined {
+    return this.renditions === undefined ? undefined : this.fresh(this.renditions, key);
   }
 
   /** What another process changed (or that changes may have been missed): forgotten here at once. */
@@ -154,6 +168,11 @@ export class CachingCacheIndex implements CacheIndex {
 
   check(): Promise<void> {
     return this.inner.check();
+  }
+
+  private fresh<K, T>(memory: LruMap<K, Entry<T>>, key: K): T | undefined {
+    const entry = memory.get(key);
+    return entry !== undefined && entry.expiresAt > this.clock.now().getTime() && entry.epoch === this.epoch ? entry.row : undefined;
   }
 
   /**

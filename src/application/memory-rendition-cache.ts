@@ -1,5 +1,6 @@
 import { LruMap } from './lru-map.js';
 import type { RenditionCache, RenditionLocation, StoredObject } from './ports/rendition-cache.js';
+import type { KnownBytes, KnownObject } from './known.js';
 
 export interface MemoryRenditionCacheOptions {
   /** Bytes of renditions kept in memory in all; the least recently used are dropped first. */
@@ -8,9 +9,9 @@ export interface MemoryRenditionCacheOptions {
   readonly maxObjectBytes: number;
 }
 
-interface Held {
-  readonly bytes: Uint8Array;
-  readonly contentType: string;
+/** Made once per rendition taken in: a hit hands out the same object (its body can be read any number of times). */
+function inMemory(bytes: Uint8Array, contentType: string): KnownObject {
+  return { body: bodyOf(bytes), bytes, size: bytes.length, contentType };
 }
 
 /** One chunk, as a stream of one: what `StoredObject.body` must look like. */
@@ -45,14 +46,14 @@ async function readAll(object: StoredObject): Promise<Uint8Array> {
  * what is held is never stale, only perhaps removed from the store, and whether it is still stored is the
  * index's to say (`GetRendition` asks it first). Removals through this instance drop the bytes at once.
  */
-export class MemoryRenditionCache implements RenditionCache {
-  private readonly held: LruMap<string, Held>;
+export class MemoryRenditionCache implements RenditionCache, KnownBytes {
+  private readonly held: LruMap<string, KnownObject>;
 
   constructor(
     private readonly inner: RenditionCache,
     private readonly options: MemoryRenditionCacheOptions,
   ) {
-    this.held = new LruMap(options.maxBytes, (entry) => entry.bytes.length);
+    this.held = new LruMap(options.maxBytes, (entry) => entry.size);
   }
 
   /** Not kept: only renditions that are streamed (`open`) need their bytes here; redirected ones never do. */
@@ -61,14 +62,20 @@ export class MemoryRenditionCache implements RenditionCache {
     await this.inner.put(key, bytes, contentType);
   }
 
+  /** The rendition as memory holds it, or `undefined`; never reads the store. */
+  knownObject(key: string): KnownObject | undefined {
+    return this.held.get(key);
+  }
+
   async open(key: string): Promise<StoredObject | undefined> {
-    const held = this.held.get(key);
-    if (held !== undefined) return { body: bodyOf(held.bytes), size: held.bytes.length, contentType: held.contentType };
+    const known = this.knownObject(key);
+    if (known !== undefined) return known;
     const object = await this.inner.open(key);
     if (object === undefined || object.size > this.options.maxObjectBytes) return object;
     const bytes = await readAll(object);
-    if (bytes.length === object.size) this.held.set(key, { bytes, contentType: object.contentType });
-    return { body: bodyOf(bytes), size: bytes.length, contentType: object.contentType };
+    const read = inMemory(bytes, object.contentType);
+    if (bytes.length === object.size) this.held.set(key, read);
+    return read;
   }
 
   locate(key: string): Promise<RenditionLocation | undefined> {

@@ -1,6 +1,8 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import { fixedRoute } from './fixed-routes.js';
 import { HttpInputError } from './http-error.js';
+import { vary } from './plain-response.js';
 
 /** What a page may read from an answer besides the CORS-safelisted headers (SPEC §7). */
 const EXPOSED_HEADERS = 'ETag, X-Cache, X-Redirect-Info, Retry-After';
@@ -48,14 +50,19 @@ export class CorsPolicy {
  * The CORS headers of an actual answer, set before the route runs so that every status carries them:
  * errors, redirects and 304s too (a page must be able to read a 403's reason or a 503's Retry-After).
  */
+export function setCorsHeaders(policy: CorsPolicy, use: CorsUse, req: IncomingMessage, res: ServerResponse): void {
+  if (policy.variesByOrigin(use)) vary(res, 'Origin');
+  const allowed = policy.allowOrigin(use, req.headers.origin);
+  if (allowed !== undefined) {
+    res.setHeader('Access-Control-Allow-Origin', allowed);
+    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+  }
+}
+
+/** `setCorsHeaders` as express middleware. */
 export function corsHeaders(policy: CorsPolicy, use: CorsUse): RequestHandler {
   return (req, res, next) => {
-    if (policy.variesByOrigin(use)) res.vary('Origin');
-    const allowed = policy.allowOrigin(use, req.headers.origin);
-    if (allowed !== undefined) {
-      res.setHeader('Access-Control-Allow-Origin', allowed);
-      res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
-    }
+    setCorsHeaders(policy, use, req, res);
     next();
   };
 }
@@ -68,7 +75,7 @@ function preflightUse(method: string): CorsUse | undefined {
 }
 
 function answerPreflight(res: Response, use: CorsUse, allowed: string): void {
-  if (allowed !== '*') res.vary('Origin');
+  if (allowed !== '*') vary(res, 'Origin');
   res.setHeader('Access-Control-Allow-Origin', allowed);
   res.setHeader('Access-Control-Allow-Methods', use === 'upload' ? 'POST' : 'GET, HEAD');
   // The upload token travels in X-Token; multipart/form-data itself is a CORS-safelisted content type.
@@ -107,7 +114,12 @@ export function corsPreflight(policy: CorsPolicy): (req: Request, res: Response,
  * Images are public by design, so pages that only embed cross-origin resources which opt in
  * (`Cross-Origin-Embedder-Policy: require-corp`) may embed them too.
  */
-export const crossOriginResourcePolicy: RequestHandler = (_req, res, next) => {
+export function setCrossOriginResourcePolicy(res: ServerResponse): void {
   res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+}
+
+/** `setCrossOriginResourcePolicy` as express middleware. */
+export const crossOriginResourcePolicy: RequestHandler = (_req, res, next) => {
+  setCrossOriginResourcePolicy(res);
   next();
 };

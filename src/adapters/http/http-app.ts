@@ -1,4 +1,4 @@
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Limits } from '../../domain/limits.js';
@@ -18,6 +18,7 @@ import { focalRoute } from './focal-route.js';
 import { imageReadsFirst } from './image-reads-first.js';
 import { infoRoute } from './info-route.js';
 import { imageRoute } from './image-route.js';
+import { KnownReads } from './known-reads.js';
 import { LEGACY_HEALTH_PATHS, type LegacyRequestObserver } from './legacy-compat.js';
 import { opsRoutes } from './ops-routes.js';
 import type { CacheOutcome } from '../../application/cache-outcome.js';
@@ -107,12 +108,13 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.set('trust proxy', trustProxy(settings.trustedProxies));
 
   const legacy = settings.compat.legacy ? legacyObserver(deps) : undefined;
+  const imageRoutes = imageRouteDependencies(deps, legacy);
   const observed: RequestHandler[] = [...(deps.onResponse === undefined ? [] : [requestMetrics(deps.onResponse)]), accessLog(deps.logger)];
   const imageRead = [
     corsHeaders(cors, 'read'),
     crossOriginResourcePolicy,
     infoRoute({ getImageInfo: deps.getImageInfo, onInfoResponse: deps.onInfoResponse }),
-    imageRoute(imageRouteDependencies(deps, legacy)),
+    imageRoute(imageRoutes),
   ];
   app.use(...observed);
   const ops = opsRoutes({ checkReadiness: deps.checkReadiness, allowIndexing: settings.allowIndexing, metrics: deps.metrics });
@@ -135,7 +137,21 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.use(noRoute);
   app.use(errorHandler);
   // Ends like the router: a read that no handler answered is a NO_ROUTE, never a request left open.
-  LISTENERS.set(app, imageReadsFirst(app, [...observed, ...imageRead, noRoute], errorHandler));
+  const known = new KnownReads({
+    getRendition: deps.getRendition,
+    getImageInfo: deps.getImageInfo,
+    logger: deps.logger,
+    cors,
+    limits: settings.limits,
+    delivery: settings.delivery,
+    signing: imageRoutes.signing,
+    legacy: legacy !== undefined,
+    onResponse: deps.onResponse,
+    onImageResponse: deps.onImageResponse,
+    onInfoResponse: deps.onInfoResponse,
+    asExpressRequest: (req) => Object.setPrototypeOf(req, app.request) as IncomingMessage,
+  });
+  LISTENERS.set(app, imageReadsFirst(app, [...observed, ...imageRead, noRoute], errorHandler, known));
   return app;
 }
 

@@ -1,13 +1,16 @@
+import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
 import { isImageId } from '../../domain/image-id.js';
 import { ImageRequest, type LegacyUrlForm } from '../../domain/image-request.js';
 import type { Limits } from '../../domain/limits.js';
 import { signUrl } from '../../domain/url-signature.js';
 import type { CacheOutcome } from '../../application/cache-outcome.js';
-import type { GetRendition } from '../../application/use-cases/get-rendition.js';
+import type { GetRendition, GetRenditionInput } from '../../application/use-cases/get-rendition.js';
 import { acceptedFormats, entityTags } from './accept-header.js';
 import { HttpInputError } from './http-error.js';
+import { redirect } from './plain-response.js';
 import { writeRenditionResponse } from './rendition-response.js';
+import { responseState } from './response-state.js';
 import type { SignatureCheck, UrlSigningKeys } from './url-signing-keys.js';
 
 export interface ImageRouteDependencies {
@@ -48,6 +51,16 @@ function rawQuery(req: Request): string {
   return at < 0 ? '' : req.originalUrl.slice(at + 1);
 }
 
+/** What a parsed image request asks `GetRendition`, from the request's headers. */
+export function renditionInput(req: IncomingMessage, request: ImageRequest, mode: 'redirect' | 'proxy'): GetRenditionInput {
+  return {
+    request,
+    accepts: acceptedFormats(req.headers.accept),
+    delivery: request.proxy ? 'proxy' : mode,
+    ifNoneMatch: entityTags(req.headers['if-none-match']),
+  };
+}
+
 /** `GET|HEAD /{id}_{w}_{h}[_{s}x].{fmt}[?options]` (SPEC §2): check the signature, parse, redirect an oversized or disallowed box, or answer the rendition. */
 export function imageRoute(deps: ImageRouteDependencies) {
   return async (req: Request, res: Response): Promise<void> => {
@@ -61,23 +74,17 @@ export function imageRoute(deps: ImageRouteDependencies) {
     if (parsed.kind === 'invalid') throw parsed.error;
     for (const form of parsed.legacyForms) deps.legacy?.onForm(form);
     if (parsed.kind === 'redirect') {
-      res.locals.cacheOutcome = 'redirect';
+      responseState(res).cacheOutcome = 'redirect';
       // Answered from the URL alone: nothing rendered, nothing looked up.
       res.setHeader('X-Cache', 'HIT');
       res.setHeader('X-Redirect-Info', parsed.reason);
       res.setHeader('Cache-Control', `public, max-age=${deps.delivery.redirectMaxAge}`);
       // `baseUrl` is the mount path when an embedding app serves this one under a prefix.
       const target = parsed.target.toUrl();
-      res.redirect(deps.delivery.redirectStatus, `${req.baseUrl}${deps.signing ? signUrl(target, deps.signing.sign) : target}`);
+      redirect(req, res, deps.delivery.redirectStatus, `${req.baseUrl}${deps.signing ? signUrl(target, deps.signing.sign) : target}`);
       return;
     }
-    const request = parsed.request;
-    const result = await deps.getRendition.execute({
-      request,
-      accepts: acceptedFormats(req.headers.accept),
-      delivery: request.proxy ? 'proxy' : deps.delivery.mode,
-      ifNoneMatch: entityTags(req.headers['if-none-match']),
-    });
+    const result = await deps.getRendition.execute(renditionInput(req, parsed.request, deps.delivery.mode));
     const outcome = await writeRenditionResponse(req, res, result, deps.delivery);
     if (outcome !== undefined) deps.onImageResponse?.(outcome, res.statusCode);
   };

@@ -1,8 +1,11 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { IMAGE_INFO_CACHE_CONTROL } from '../../domain/image-info-document.js';
 import { isImageId, type ImageId } from '../../domain/image-id.js';
-import type { GetImageInfo } from '../../application/use-cases/get-image-info.js';
+import type { GetImageInfo, GetImageInfoOutput } from '../../application/use-cases/get-image-info.js';
 import { entityTags } from './accept-header.js';
+import { JSON_CONTENT_TYPE } from './json-response.js';
+import { sendBody } from './plain-response.js';
 
 /** `/{id}.json`: `json` is no image format, so the path cannot be an image's. */
 const INFO_PATH = /^\/([^/.]{1,128})\.json$/;
@@ -24,11 +27,19 @@ export function infoRoute(deps: { readonly getImageInfo: GetImageInfo; readonly 
       next();
       return;
     }
-    const result = await deps.getImageInfo.execute({ id, ifNoneMatch: entityTags(req.headers['if-none-match']) });
-    res.setHeader('ETag', result.etag);
-    res.setHeader('Cache-Control', IMAGE_INFO_CACHE_CONTROL);
-    if (result.kind === 'not-modified') res.status(304).end();
-    else res.status(200).type('application/json').send(result.body);
+    writeInfo(req, res, await deps.getImageInfo.execute({ id, ifNoneMatch: entityTags(req.headers['if-none-match']) }));
     deps.onInfoResponse?.(res.statusCode);
   };
+}
+
+/** The info answer: the document, or a 304 for a client whose copy is current. */
+export function writeInfo(req: IncomingMessage, res: ServerResponse, result: GetImageInfoOutput): void {
+  res.setHeader('ETag', result.etag);
+  res.setHeader('Cache-Control', IMAGE_INFO_CACHE_CONTROL);
+  if (result.kind === 'document') {
+    sendBody(req, res, 200, JSON_CONTENT_TYPE, result.body);
+    return;
+  }
+  res.statusCode = 304;
+  res.end();
 }

@@ -1,10 +1,13 @@
-import type { Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IMAGE_ID_RULE, isImageId, type ImageId } from '../../domain/image-id.js';
 import { HttpInputError } from './http-error.js';
+import { sendBody } from './plain-response.js';
+
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** Every JSON body the adapter sends (dates already ISO-8601 strings). */
-export function json(res: Response, status: number, body: unknown): void {
-  res.status(status).type('application/json').send(JSON.stringify(body));
+export function json(res: ServerResponse & { req: IncomingMessage }, status: number, body: unknown): void {
+  sendBody(res.req, res, status, JSON_CONTENT_TYPE, JSON.stringify(body));
 }
 
 /** The id part of `/{id}` or `/{id}.{ext}` for uploads and deletes. */

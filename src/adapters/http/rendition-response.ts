@@ -1,10 +1,12 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import type { Request, Response } from 'express';
 import { RENDITION_CACHE_CONTROL } from '../../domain/rendition.js';
 import { cacheOutcomeOf, type CacheOutcome } from '../../application/cache-outcome.js';
 import type { StoredObject } from '../../application/ports/rendition-cache.js';
-import type { GetRenditionOutput } from '../../application/use-cases/get-rendition.js';
+import type { GetRenditionOutput, KnownRenditionOutput } from '../../application/use-cases/get-rendition.js';
 import { requestLogger } from './access-log.js';
+import { redirect, sendBody, vary } from './plain-response.js';
+import { responseState } from './response-state.js';
 
 export interface RedirectSettings {
   readonly redirectStatus: number;
@@ -14,51 +16,81 @@ export interface RedirectSettings {
 /**
  * Turns what `GetRendition` found into the answer (SPEC §2, §4): 304, a redirect to where the
  * rendition is stored, the stored bytes streamed, or freshly rendered bytes. Returns the cache outcome
- * it answered with (also left in `res.locals.cacheOutcome` for the access line), or `undefined` when
+ * it answered with (also left in the response state for the access line), or `undefined` when
  * the client hung up before the answer was complete.
  */
 export async function writeRenditionResponse(
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
   result: GetRenditionOutput,
   settings: RedirectSettings,
 ): Promise<CacheOutcome | undefined> {
+  const outcome = writeRenditionHead(res, result, settings);
+  if (result.kind !== 'stream' || result.object.bytes !== undefined) {
+    endRendition(req, res, result, settings);
+    return outcome;
+  }
+  return (await streamBody(req, res, result.object.body)) ? outcome : undefined;
+}
+
+/** An answer from memory (`GetRendition.known`), whole and at once: nothing is read from a store. */
+export function writeKnownRendition(req: IncomingMessage, res: ServerResponse, result: KnownRenditionOutput, settings: RedirectSettings): CacheOutcome {
+  const outcome = writeRenditionHead(res, result, settings);
+  endRendition(req, res, result, settings);
+  return outcome;
+}
+
+/** Every header of the answer but those `endRendition` sets with its body. */
+function writeRenditionHead(res: ServerResponse, result: GetRenditionOutput, settings: RedirectSettings): CacheOutcome {
   const { rendition } = result;
   const outcome = cacheOutcomeOf(result);
-  res.locals.cacheOutcome = outcome;
-  if (result.negotiated) res.vary('Accept');
+  responseState(res).cacheOutcome = outcome;
+  if (result.negotiated) vary(res, 'Accept');
   res.setHeader('ETag', rendition.etag);
   switch (result.kind) {
     case 'not-modified':
       // The client's copy is the answer: nothing was rendered.
       res.setHeader('X-Cache', 'HIT');
       res.setHeader('Cache-Control', RENDITION_CACHE_CONTROL);
-      res.status(304).end();
       break;
     case 'redirect':
       res.setHeader('X-Cache', 'HIT');
       res.setHeader('Cache-Control', `public, max-age=${redirectMaxAge(settings.redirectMaxAge, result.expiresAt)}`);
-      res.redirect(settings.redirectStatus, result.url);
       break;
     case 'stream':
       res.setHeader('X-Cache', 'HIT');
       res.setHeader('Cache-Control', RENDITION_CACHE_CONTROL);
       res.setHeader('Content-Type', result.object.contentType);
       res.setHeader('Content-Length', String(result.object.size));
-      res.status(200);
-      if (!(await streamBody(req, res, result.object.body))) return undefined;
+      res.statusCode = 200;
       break;
     case 'rendered':
       res.setHeader('X-Cache', result.coalesced ? 'COALESCED' : 'MISS');
       res.setHeader('Cache-Control', RENDITION_CACHE_CONTROL);
-      res.setHeader('Content-Type', rendition.contentType);
-      res.setHeader('Content-Length', String(result.image.bytes.length));
-      res.status(200);
-      if (req.method === 'HEAD') res.end();
-      else res.end(result.image.bytes);
       break;
   }
   return outcome;
+}
+
+/** The status and body of every answer but a stream read from a store. */
+function endRendition(req: IncomingMessage, res: ServerResponse, result: GetRenditionOutput, settings: RedirectSettings): void {
+  switch (result.kind) {
+    case 'not-modified':
+      res.statusCode = 304;
+      res.end();
+      break;
+    case 'redirect':
+      redirect(req, res, settings.redirectStatus, result.url);
+      break;
+    case 'stream':
+      // Its headers are written; its bytes are in memory.
+      if (req.method === 'HEAD') res.end();
+      else res.end(result.object.bytes);
+      break;
+    case 'rendered':
+      sendBody(req, res, 200, result.rendition.contentType, result.image.bytes);
+      break;
+  }
 }
 
 /** A redirect must never be cached longer than its signed target stays valid. */
@@ -68,7 +100,7 @@ function redirectMaxAge(configured: number, expiresAt: Date | undefined): number
 }
 
 /** `false` when the client hung up mid-stream. */
-async function streamBody(req: Request, res: Response, body: StoredObject['body']): Promise<boolean> {
+async function streamBody(req: IncomingMessage, res: ServerResponse, body: StoredObject['body']): Promise<boolean> {
   if (req.method === 'HEAD') {
     body.destroy?.();
     res.end();

@@ -1,6 +1,8 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { fixedRoute, type FixedRoute } from './fixed-routes.js';
 import { infoPathId } from './info-route.js';
+import { pathOf } from './plain-response.js';
 
 export type RouteLabel = FixedRoute | 'image' | 'info' | 'upload' | 'delete' | 'focal' | 'other';
 
@@ -20,13 +22,18 @@ export function routeLabel(method: string, path: string): RouteLabel {
   return 'other';
 }
 
-/** Reports every request once its connection is done with it, whatever ended it (answer, error, hang-up). */
+/** Reports the request once its connection is done with it, whatever ended it (answer, error, hang-up). */
+export function observeResponse(observe: ResponseObserver, req: IncomingMessage, res: ServerResponse, route?: RouteLabel): void {
+  const started = process.hrtime.bigint();
+  const method = req.method !== undefined && METHODS.has(req.method) ? req.method : 'OTHER';
+  const label = route ?? routeLabel(method, pathOf(req.url));
+  res.once('close', () => observe(label, method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+}
+
+/** `observeResponse` for every request, as express middleware. */
 export function requestMetrics(observe: ResponseObserver): RequestHandler {
   return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    const route = routeLabel(req.method, req.path);
-    const method = METHODS.has(req.method) ? req.method : 'OTHER';
-    res.once('close', () => observe(route, method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+    observeResponse(observe, req, res);
     next();
   };
 }

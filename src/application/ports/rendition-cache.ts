@@ -1,6 +1,8 @@
 /** A stored rendition opened for streaming. The consumer must read `body` to the end or destroy it. */
 export interface StoredObject {
   readonly body: AsyncIterable<Uint8Array> & { destroy?(error?: Error): void };
+  /** The whole body, when it is already in memory: a consumer may send it at once instead of reading `body`. */
+  readonly bytes?: Uint8Array;
   readonly size: number;
   readonly contentType: string;
 }

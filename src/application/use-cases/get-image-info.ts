@@ -4,6 +4,7 @@ import type { OriginalMetadata } from '../../domain/original.js';
 import { estimateDecodeMs } from '../../domain/render-cost.js';
 import { OriginalNotFoundError } from '../application-error.js';
 import { placeholderOf } from '../placeholders.js';
+import type { KnownRows } from '../known.js';
 import type { CacheIndex } from '../ports/cache-index.js';
 import type { Logger } from '../ports/logger.js';
 import type { OriginalStore } from '../ports/original-store.js';
@@ -20,6 +21,8 @@ export interface GetImageInfoDependencies {
   readonly logger: Logger;
   /** The lazy placeholder decode counts against the render slots like any decode; without a gate it is not limited. */
   readonly gate?: RenderGate;
+  /** What {@link GetImageInfo.known} answers from; without it, it answers nothing. */
+  readonly known?: KnownRows;
 }
 
 export interface GetImageInfoInput {
@@ -32,6 +35,17 @@ export type GetImageInfoOutput =
   | { readonly kind: 'document'; readonly body: string; readonly etag: string }
   | { readonly kind: 'not-modified'; readonly etag: string };
 
+type InfoDocument = Extract<GetImageInfoOutput, { readonly kind: 'document' }>;
+
+function documentOf(original: OriginalMetadata): InfoDocument {
+  const body = JSON.stringify(imageInfoDocument(original));
+  return { kind: 'document', body, etag: imageInfoEtag(original.version, body) };
+}
+
+function answer(document: InfoDocument, ifNoneMatch: readonly string[] | undefined): GetImageInfoOutput {
+  return ifNoneMatch?.includes(document.etag) === true ? { kind: 'not-modified', etag: document.etag } : document;
+}
+
 /**
  * `GET /{id}.json` (SPEC §9): an original's size, format, placeholder and focal point, from its index row alone.
  * An original stored before placeholders existed gets one on its first request: one small decode (in a render
@@ -39,17 +53,28 @@ export type GetImageInfoOutput =
  */
 export class GetImageInfo {
   private readonly fills = new SingleFlight<OriginalMetadata>();
+  /** The document of each row memory holds: a changed row is a new object, so an entry never outlives its row. */
+  private readonly documents = new WeakMap<OriginalMetadata, InfoDocument>();
 
   constructor(private readonly deps: GetImageInfoDependencies) {}
+
+  /**
+   * The answer when the original's row (with its placeholder) is already in this process's memory: synchronous,
+   * with no I/O and no promise, for the hot path (ADR 0034); `undefined` otherwise, and then `execute` answers.
+   */
+  known(input: GetImageInfoInput): GetImageInfoOutput | undefined {
+    const original = this.deps.known?.knownOriginal(input.id);
+    if (original?.placeholder === undefined) return undefined;
+    let document = this.documents.get(original);
+    if (document === undefined) this.documents.set(original, (document = documentOf(original)));
+    return answer(document, input.ifNoneMatch);
+  }
 
   async execute(input: GetImageInfoInput): Promise<GetImageInfoOutput> {
     const found = await this.deps.index.findOriginal(input.id);
     if (found === undefined) throw new OriginalNotFoundError(`no original with id ${input.id}`);
     const original = found.placeholder === undefined ? await this.fills.join(`${found.id}@${found.version}`, () => this.fill(found)).result : found;
-    const body = JSON.stringify(imageInfoDocument(original));
-    const etag = imageInfoEtag(original.version, body);
-    if (input.ifNoneMatch?.includes(etag) === true) return { kind: 'not-modified', etag };
-    return { kind: 'document', body, etag };
+    return answer(documentOf(original), input.ifNoneMatch);
   }
 
   /** Computes and records the placeholder of an original stored without one. */

@@ -14,7 +14,9 @@ import { SingleFlight } from '../single-flight.js';
 import type { CacheIndex, RenditionRecord } from '../ports/cache-index.js';
 import type { Clock } from '../ports/clock.js';
 import type { OriginalStore } from '../ports/original-store.js';
-import type { RenditionCache, StoredObject } from '../ports/rendition-cache.js';
+import type { KnownBytes, KnownObject, KnownRows } from '../known.js';
+import { LruMap } from '../lru-map.js';
+import type { RenditionCache, RenditionLocation, StoredObject } from '../ports/rendition-cache.js';
 import type { HeldRenditionLock, RenditionLock } from '../ports/rendition-lock.js';
 import type { RenderedImage, Transformer } from '../ports/transformer.js';
 import type { Logger } from '../ports/logger.js';
@@ -51,9 +53,14 @@ export interface GetRenditionDependencies {
   readonly lock?: RenditionLock;
   /** Keeps stored renditions within a byte budget (SPEC §8); without one, they are kept until purged. */
   readonly budget?: RenditionBudget;
+  /** What {@link GetRendition.known} answers from; without them, it answers nothing. */
+  readonly known?: { readonly rows: KnownRows; readonly bytes?: KnownBytes };
 }
 
 const DEFAULT_LOCK_WAIT_MS = 5_000;
+
+/** Public rendition URLs remembered for answers from memory; a URL is a few dozen bytes. */
+const KNOWN_LOCATIONS = 10_000;
 
 export interface GetRenditionInput {
   readonly request: ImageRequest;
@@ -77,6 +84,16 @@ export type GetRenditionOutput =
   | (Answer & { readonly kind: 'stream'; readonly object: StoredObject })
   | (Answer & { readonly kind: 'rendered'; readonly image: RenderedImage; readonly coalesced: boolean });
 
+/** What {@link GetRendition.known} answers: a stream only when its whole body is in memory. */
+export type KnownRenditionOutput =
+  | Exclude<GetRenditionOutput, { readonly kind: 'stream' | 'rendered' }>
+  | (Answer & { readonly kind: 'stream'; readonly object: KnownObject });
+
+/** Whether `If-None-Match` names this entity tag (or any, with `*`). */
+function matches(ifNoneMatch: readonly string[] | undefined, etag: string): boolean {
+  return ifNoneMatch?.some((tag) => tag === '*' || tag === etag || tag === `W/${etag}`) === true;
+}
+
 /**
  * How one flight for a key ended: rendered here (and `stored` settles when its background store has ended), or
  * found stored by another replica once its lock was free.
@@ -95,17 +112,60 @@ type Flight =
 export class GetRendition {
   private readonly flights = new SingleFlight<Flight>((flight) => (flight.kind === 'rendered' ? flight.stored : undefined));
   private readonly settings: GetRenditionSettings;
+  /**
+   * Where each rendition a redirect was answered for can be fetched, or `null` when the cache has no URL for it (it is
+   * streamed): `locate` of a public URL depends on the key alone. Signed URLs expire, so they are never kept here.
+   */
+  private readonly locations = new LruMap<string, RenditionLocation | null>(KNOWN_LOCATIONS);
+  /**
+   * The rendition each request object named last, for which original row and `Accept` formats: a caller that hands
+   * over the same request and formats objects again (the hot path keeps them per URL) skips the naming and its hash.
+   */
+  private readonly named = new WeakMap<ImageRequest, { readonly original: OriginalMetadata; readonly accepts: ReadonlySet<OutputFormat>; readonly answer: Answer }>();
 
   constructor(private readonly deps: GetRenditionDependencies) {
     this.settings = deps.settings;
   }
 
+  /**
+   * The answer when everything it needs is already in this process's memory: the original's and the rendition's
+   * index rows, and the rendition's public URL (redirect) or its bytes (stream). Synchronous, with no I/O and no
+   * promise, for the hot path (ADR 0034); `undefined` whenever anything would have to be asked, and then `execute`
+   * answers. What it answers is what `execute` would answer from the same rows.
+   */
+  known(input: GetRenditionInput): KnownRenditionOutput | undefined {
+    const rows = this.deps.known?.rows;
+    const original = rows?.knownOriginal(input.request.id);
+    if (rows === undefined || original === undefined) return undefined;
+    const answer = this.nameKnown(input.request, original, input.accepts);
+    const { rendition } = answer;
+    if (matches(input.ifNoneMatch, rendition.etag)) return { kind: 'not-modified', ...answer };
+    const record = rows.knownRendition(rendition.key);
+    if (record === undefined) return undefined;
+    const location = input.delivery === 'redirect' ? this.locations.get(rendition.key) : null;
+    if (location === undefined) return undefined;
+    if (location !== null) {
+      this.deps.budget?.used(rendition.key);
+      return { kind: 'redirect', ...answer, url: location.url, expiresAt: undefined };
+    }
+    const object = this.deps.known?.bytes?.knownObject(rendition.key);
+    if (object === undefined || object.size !== record.bytes) return undefined;
+    this.deps.budget?.used(rendition.key);
+    return { kind: 'stream', ...answer, object };
+  }
+
+  private nameKnown(request: ImageRequest, original: OriginalMetadata, accepts: ReadonlySet<OutputFormat>): Answer {
+    const named = this.named.get(request);
+    if (named !== undefined && named.original === original && named.accepts === accepts) return named.answer;
+    const answer = this.name(request, original, accepts);
+    this.named.set(request, { original, accepts, answer });
+    return answer;
+  }
+
   async execute(input: GetRenditionInput): Promise<GetRenditionOutput> {
     const { original, rendition, negotiated } = await this.identify(input.request, input.accepts);
     const answer = { rendition, negotiated };
-    if (input.ifNoneMatch?.some((tag) => tag === '*' || tag === rendition.etag || tag === `W/${rendition.etag}`)) {
-      return { kind: 'not-modified', ...answer };
-    }
+    if (matches(input.ifNoneMatch, rendition.etag)) return { kind: 'not-modified', ...answer };
 
     const record = await this.deps.index.findRendition(rendition.key);
     if (record !== undefined) {
@@ -128,13 +188,18 @@ export class GetRendition {
   private async identify(request: ImageRequest, accepts: ReadonlySet<OutputFormat>): Promise<{ original: OriginalMetadata } & Answer> {
     const original = await this.deps.index.findOriginal(request.id);
     if (original === undefined) throw new OriginalNotFoundError(`no original with id ${request.id}`);
+    return { original, ...this.name(request, original, accepts) };
+  }
+
+  /** The rendition a request names for this original, and whether its format came from `Accept`. */
+  private name(request: ImageRequest, original: OriginalMetadata, accepts: ReadonlySet<OutputFormat>): Answer {
     const { limits, defaults } = this.settings;
     // Negotiation never picks an AVIF that the cost model would refuse: the client asked for JPEG or PNG.
     const avifMaxPixels = Math.min(this.settings.avifMaxPixels, pixelBudget('avif', 1, this.settings.budget));
     const policy = { negotiate: this.settings.negotiate, avifMaxPixels, limits, allowUpscale: defaults.allowUpscale };
     const { format, negotiated } = chooseOutputFormat(request, original, accepts, policy);
     const spec = resolveSpec(request, format, original, defaults, limits);
-    return { original, rendition: Rendition.of(original, spec), negotiated };
+    return { rendition: Rendition.of(original, spec), negotiated };
   }
 
   private async miss(original: OriginalMetadata, rendition: Rendition, delivery: GetRenditionInput['delivery'], answer: Answer): Promise<GetRenditionOutput> {
@@ -166,6 +231,7 @@ export class GetRendition {
   ): Promise<GetRenditionOutput | undefined> {
     if (delivery === 'redirect') {
       const location = await this.deps.cache.locate(rendition.key);
+      if (location?.expiresAt === undefined) this.locations.set(rendition.key, location ?? null);
       if (location !== undefined) {
         this.deps.budget?.used(rendition.key);
         return { kind: 'redirect', ...answer, url: location.url, expiresAt: location.expiresAt };

@@ -1,7 +1,12 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
+import { pino } from 'pino';
+import { CorsPolicy } from '../../../src/adapters/http/cors.js';
 import { isImageRead } from '../../../src/adapters/http/image-reads-first.js';
+import { KnownReads } from '../../../src/adapters/http/known-reads.js';
+import { UrlSigningKeys } from '../../../src/adapters/http/url-signing-keys.js';
+import { signUrl } from '../../../src/domain/url-signature.js';
 import { TOKENS } from '../../../src/infrastructure/di/tokens.js';
 import { settle, startTestService, uploadOriginal, type TestService } from '../../support/service-harness.js';
 import { uniqueId } from '../../support/unique-id.js';
@@ -22,6 +27,13 @@ describe('isImageRead: which requests skip the router (ADR 0024)', () => {
     }
   });
 });
+
+/** The dotted paths of an object's leaves, e.g. `url.path`. */
+function leaves(value: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(value).flatMap(([key, inner]) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? leaves(inner as Record<string, unknown>, `${prefix}${key}.`) : [`${prefix}${key}`],
+  );
+}
 
 /** The answers that may differ between two requests: the date, the request id, and nothing else. */
 function comparable(response: Response): Record<string, string> {
@@ -70,6 +82,7 @@ describe('image reads ahead of the router answer as the router does', function (
       [`/${id}.json`, { headers: { 'if-none-match': infoEtag } }],
       [`/${uniqueId('none_')}.json`, {}],
     ];
+    const logged = service.logs.length;
     for (const [path, init] of cases) {
       const fast = await fetch(`${service.url}${path}`, { ...init, redirect: 'manual' });
       const slow = await fetch(`${routedUrl}${path}`, { ...init, redirect: 'manual' });
@@ -83,5 +96,60 @@ describe('image reads ahead of the router answer as the router does', function (
     expect(lines).to.have.length(2);
     const fields = (line: Record<string, unknown>): string[] => Object.keys(line).filter((key) => key !== '@timestamp').sort();
     expect(fields(lines[0]!)).to.deep.equal(fields(lines[1]!));
+    // A hit answered from memory (ADR 0034) logs what the router's does: the same fields, URL and client.
+    const hits = service.logs.slice(logged).filter((line) => line.message === `GET /${id}_100_100.jpg 303`);
+    expect(hits.length).to.be.at.least(2);
+    // The two servers listen on different ports: url.full and url.port differ, nothing else.
+    const shape = (line: Record<string, unknown>) => {
+      const { full: _full, port: _port, ...url } = line.url as Record<string, unknown>;
+      return { fields: leaves(line).sort(), url, ip: (line.client as { ip?: string } | undefined)?.ip };
+    };
+    // In the order of the cases: each answered from memory, then through the router.
+    expect(hits.length % 2).to.equal(0);
+    for (let at = 0; at < hits.length; at += 2) expect(shape(hits[at]!)).to.deep.equal(shape(hits[at + 1]!));
+  });
+});
+
+describe('known reads: what memory alone answers (ADR 0034)', function () {
+  this.timeout(60_000);
+  let service: TestService;
+  let known: KnownReads;
+
+  before(async () => {
+    service = await startTestService({ delivery: { publicBaseUrl: 'https://cdn.example.test/r/' }, signing: { keys: ['known-reads-test-key-0123456789'] } });
+    known = new KnownReads({
+      getRendition: service.container.get(TOKENS.GetRendition),
+      getImageInfo: service.container.get(TOKENS.GetImageInfo),
+      logger: pino({ level: 'silent' }),
+      cors: new CorsPolicy([]),
+      limits: service.config.limits,
+      delivery: service.config.delivery,
+      signing: new UrlSigningKeys(service.config.signing.keys),
+      legacy: false,
+    });
+  });
+  after(async () => service?.close());
+
+  const signed = (path: string): string => signUrl(path, new UrlSigningKeys(service.config.signing.keys).sign);
+  const decide = (url: string, headers: Record<string, string> = {}) => known.decide({ url, headers } as unknown as IncomingMessage);
+
+  it('answers a rendition and an info that were read before; leaves misses, bad signatures and errors to the routes', async () => {
+    const id = uniqueId('known_');
+    await uploadOriginal(service.url, id, await photo(400, 300));
+    const hit = signed(`/${id}_100_100.jpg`);
+    expect(decide(hit), 'never read: a miss').to.equal(undefined);
+    await (await fetch(`${service.url}${hit}`)).arrayBuffer();
+    await settle(service);
+    expect((await fetch(`${service.url}${hit}`, { redirect: 'manual' })).status).to.equal(303);
+    expect(decide(hit)?.route).to.equal('image');
+    expect(decide(hit, { 'if-none-match': '"whatever"' })?.route).to.equal('image');
+    await (await fetch(`${service.url}/${id}.json`)).arrayBuffer();
+    expect(decide(`/${id}.json`)?.route).to.equal('info');
+
+    expect(decide(`/${id}_100_100.jpg`), 'unsigned').to.equal(undefined);
+    expect(decide(`${hit.slice(0, -2)}xx`), 'signature mismatch').to.equal(undefined);
+    expect(decide(signed(`/${id}_50_50.jpg`)), 'another size, not stored').to.equal(undefined);
+    expect(decide(signed(`/${id}_100_100.bmp`)), 'an invalid format').to.equal(undefined);
+    expect(decide(`/${uniqueId('none_')}.json`), 'an unknown id').to.equal(undefined);
   });
 });

@@ -1,6 +1,11 @@
 import { ContainerModule, type ResolutionContext } from 'inversify';
 import type { Logger as Pino } from 'pino';
 import { BackgroundTasks } from '../../../application/background-tasks.js';
+import { CachingCacheIndex } from '../../../application/caching-cache-index.js';
+import type { KnownBytes, KnownRows } from '../../../application/known.js';
+import { MemoryRenditionCache } from '../../../application/memory-rendition-cache.js';
+import type { CacheIndex } from '../../../application/ports/cache-index.js';
+import type { RenditionCache } from '../../../application/ports/rendition-cache.js';
 import type { OriginalIntakeDependencies } from '../../../application/original-intake.js';
 import { RenderGate } from '../../../application/render-gate.js';
 import { RenditionBudget } from '../../../application/rendition-budget.js';
@@ -37,12 +42,25 @@ function renditionSettings(config: Config): GetRenditionSettings {
   };
 }
 
+/** The rows in memory, when the index is wrapped in them (`memory.renditionRows`, ADR 0024): what known reads answer from. */
+function knownRows(index: CacheIndex): KnownRows | undefined {
+  return index instanceof CachingCacheIndex ? index : undefined;
+}
+
+/** The renditions' bytes in memory, when the cache is wrapped in them (`memory.renditionBytes`, ADR 0025). */
+function knownBytes(cache: RenditionCache): KnownBytes | undefined {
+  return cache instanceof MemoryRenditionCache ? cache : undefined;
+}
+
 /** The budget is optional: bound only when `renditions.maxBytes` is set. */
 function getRendition(context: ResolutionContext, config: Config): GetRendition {
+  const index = context.get(TOKENS.CacheIndex);
+  const cache = context.get(TOKENS.RenditionCache);
+  const rows = knownRows(index);
   return new GetRendition({
-    index: context.get(TOKENS.CacheIndex),
+    index,
     originals: context.get(TOKENS.OriginalStore),
-    cache: context.get(TOKENS.RenditionCache),
+    cache,
     transformer: context.get(TOKENS.Transformer),
     clock: context.get(TOKENS.Clock),
     background: context.get(TOKENS.BackgroundTasks),
@@ -51,6 +69,7 @@ function getRendition(context: ResolutionContext, config: Config): GetRendition 
     lock: context.get(TOKENS.RenditionLock),
     budget: context.get(TOKENS.RenditionBudget, { optional: true }),
     settings: renditionSettings(config),
+    known: rows && { rows, bytes: knownBytes(cache) },
   });
 }
 
@@ -100,7 +119,8 @@ export function coreModule(config: Config, rootLogger: Pino): ContainerModule {
     );
     bind(TOKENS.UploadOriginal).toDynamicValue((context) => uploadOriginal(context, config));
     bind(TOKENS.GetImageInfo).toResolvedValue(
-      (index, originals, transformer, placeholders, logger, gate) => new GetImageInfo({ index, originals, transformer, placeholders, logger, gate }),
+      (index, originals, transformer, placeholders, logger, gate) =>
+        new GetImageInfo({ index, originals, transformer, placeholders, logger, gate, known: knownRows(index) }),
       [TOKENS.CacheIndex, TOKENS.OriginalStore, TOKENS.Transformer, TOKENS.PlaceholderEncoder, TOKENS.Logger, TOKENS.RenderGate],
     );
     bind(TOKENS.SetFocalPoint).toResolvedValue(

@@ -1,0 +1,124 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { ImageRequest } from '../../domain/image-request.js';
+import type { Limits } from '../../domain/limits.js';
+import type { CacheOutcome } from '../../application/cache-outcome.js';
+import type { GetImageInfo } from '../../application/use-cases/get-image-info.js';
+import type { GetRendition } from '../../application/use-cases/get-rendition.js';
+import type { OutputFormat } from '../../domain/image-format.js';
+import { LruMap } from '../../application/lru-map.js';
+import { acceptedFormats, entityTags } from './accept-header.js';
+import { startAccessLog } from './access-log.js';
+import { setCorsHeaders, setCrossOriginResourcePolicy, type CorsPolicy } from './cors.js';
+import { infoPathId, writeInfo } from './info-route.js';
+import { pathOf } from './plain-response.js';
+import { writeKnownRendition } from './rendition-response.js';
+import { observeResponse, type ResponseObserver } from './request-metrics.js';
+import type { UrlSigningKeys } from './url-signing-keys.js';
+
+export interface KnownReadsDependencies {
+  readonly getRendition: GetRendition;
+  readonly getImageInfo: GetImageInfo;
+  readonly logger: Logger;
+  readonly cors: CorsPolicy;
+  readonly limits: Limits;
+  readonly delivery: { readonly mode: 'redirect' | 'proxy'; readonly redirectStatus: number; readonly redirectMaxAge: number };
+  readonly signing: UrlSigningKeys | undefined;
+  /** `compat.legacy`: URLs are read in the legacy dialect (a URL that uses a legacy form is left to the router, which counts it). */
+  readonly legacy: boolean;
+  readonly onResponse?: ResponseObserver;
+  readonly onImageResponse?: (outcome: CacheOutcome, status: number) => void;
+  readonly onInfoResponse?: (status: number) => void;
+  /** The request as express would have prepared it, for the access line (`req.ip`, `req.hostname`); run only when the line is written. */
+  readonly asExpressRequest?: (req: IncomingMessage) => IncomingMessage;
+}
+
+/** Distinct image URLs (with their `Accept`) whose parse is kept; a few hundred bytes each. */
+const PREPARED_READS = 10_000;
+
+/** An image URL read once: its request and `Accept` formats, the same objects every time (`GetRendition.known` keys on them). */
+interface PreparedRead {
+  readonly request: ImageRequest;
+  readonly accepts: ReadonlySet<OutputFormat>;
+}
+
+/** What a known read answers with, decided before anything is written. */
+type Decision =
+  | { readonly route: 'image'; readonly write: (req: IncomingMessage, res: ServerResponse) => CacheOutcome }
+  | { readonly route: 'info'; readonly write: (req: IncomingMessage, res: ServerResponse) => void };
+
+/**
+ * Image reads and `/{id}.json` answered from what this process holds in memory (ADR 0034): a known rendition's
+ * redirect, 304 or bytes, a known original's info. Everything is decided first, synchronously, without I/O or a
+ * promise; only then is anything written, with the same functions the routes use (access line, metrics, CORS,
+ * headers), so the answer is the one the routes would give. `decide` returns `undefined` for anything else (a
+ * miss, a row not in memory, an error to answer, a signature to refuse, a legacy form to count), and the request
+ * goes the usual way.
+ */
+export class KnownReads {
+  /**
+   * Valid, signed (when signing is on) image URLs by URL and `Accept` header: a URL read again needs no parse and no
+   * HMAC, the same string having been checked before.
+   */
+  private readonly prepared = new LruMap<string, PreparedRead>(PREPARED_READS);
+
+  constructor(private readonly deps: KnownReadsDependencies) {}
+
+  /** What to answer, or `undefined` to leave the request to the routes. Never throws, never writes. */
+  decide(req: IncomingMessage): Decision | undefined {
+    try {
+      return this.tryDecide(req);
+    } catch {
+      // Whatever failed will fail the same way on the usual path, which answers it properly.
+      return undefined;
+    }
+  }
+
+  /** Writes what `decide` chose, as the routes would have written it. */
+  answer(req: IncomingMessage, res: ServerResponse, decision: Decision): void {
+    const { deps } = this;
+    if (deps.onResponse !== undefined) observeResponse(deps.onResponse, req, res, decision.route);
+    startAccessLog(deps.logger, req, res, deps.asExpressRequest);
+    setCorsHeaders(deps.cors, 'read', req, res);
+    setCrossOriginResourcePolicy(res);
+    if (decision.route === 'info') {
+      decision.write(req, res);
+      deps.onInfoResponse?.(res.statusCode);
+    } else {
+      const outcome = decision.write(req, res);
+      deps.onImageResponse?.(outcome, res.statusCode);
+    }
+  }
+
+  private tryDecide(req: IncomingMessage): Decision | undefined {
+    const { deps } = this;
+    const url = req.url ?? '/';
+    const path = pathOf(url);
+    const ifNoneMatch = entityTags(req.headers['if-none-match']);
+    const id = infoPathId(path);
+    if (id !== undefined) {
+      const info = deps.getImageInfo.known({ id, ifNoneMatch });
+      return info && { route: 'info', write: (q, s) => writeInfo(q, s, info) };
+    }
+    const read = this.prepare(req, url, path);
+    if (read === undefined) return undefined;
+    const { request, accepts } = read;
+    const delivery = request.proxy ? 'proxy' : deps.delivery.mode;
+    const result = deps.getRendition.known({ request, accepts, delivery, ifNoneMatch });
+    return result && { route: 'image', write: (q, s) => writeKnownRendition(q, s, result, deps.delivery) };
+  }
+
+  private prepare(req: IncomingMessage, url: string, path: string): PreparedRead | undefined {
+    const accept = req.headers.accept;
+    const key = accept === undefined ? url : `${url}\n${accept}`;
+    const known = this.prepared.get(key);
+    if (known !== undefined) return known;
+    const { deps } = this;
+    if (deps.signing !== undefined && deps.signing.check(url) !== 'valid') return undefined;
+    const parsed = ImageRequest.parse(path, url.slice(path.length + 1), deps.limits, { legacy: deps.legacy });
+    if (parsed.kind !== 'valid' || parsed.legacyForms.length > 0) return undefined;
+    const read = { request: parsed.request, accepts: acceptedFormats(accept) };
+    this.prepared.set(key, read);
+    return read;
+  }
+}
