@@ -27,6 +27,7 @@ const OPAQUE_ENOUGH = 128;
 
 /** 4 bits a channel: close shades fall in one bucket, so the most common bucket is the colour a viewer sees most of. */
 const BUCKET_SHIFT = 4;
+const BUCKETS = 1 << (3 * (8 - BUCKET_SHIFT));
 
 function hex(value: number): string {
   return Math.round(value).toString(16).padStart(2, '0');
@@ -44,21 +45,23 @@ export function dominantColour(pixels: Pixels): string {
   const { rgba } = pixels;
   let opaqueOnly = false;
   for (let at = 3; at < rgba.length; at += 4) if (rgba[at]! >= OPAQUE_ENOUGH) opaqueOnly = true;
-  const sums = new Map<number, [number, number, number, number]>();
-  let best: [number, number, number, number] = [0, 0, 0, 0];
+  // One slot per bucket (12 bits): typed arrays, not a Map of arrays, since this runs for every stored original.
+  const counts = new Uint32Array(BUCKETS);
+  const sums = new Float64Array(BUCKETS * 3);
+  let best = -1;
   for (let at = 0; at + 3 < rgba.length; at += 4) {
     if (opaqueOnly && rgba[at + 3]! < OPAQUE_ENOUGH) continue;
     const bucket = bucketOf(rgba, at);
-    const sum = sums.get(bucket) ?? [0, 0, 0, 0];
-    sum[0] += rgba[at]!;
-    sum[1] += rgba[at + 1]!;
-    sum[2] += rgba[at + 2]!;
-    sum[3] += 1;
-    sums.set(bucket, sum);
-    if (sum[3] > best[3]) best = sum;
+    sums[bucket * 3]! += rgba[at]!;
+    sums[bucket * 3 + 1]! += rgba[at + 1]!;
+    sums[bucket * 3 + 2]! += rgba[at + 2]!;
+    counts[bucket]! += 1;
+    // The first bucket to reach the highest count wins a tie.
+    if (best < 0 || counts[bucket]! > counts[best]!) best = bucket;
   }
-  if (best[3] === 0) return '#000000';
-  return `#${hex(best[0] / best[3])}${hex(best[1] / best[3])}${hex(best[2] / best[3])}`;
+  if (best < 0) return '#000000';
+  const n = counts[best]!;
+  return `#${hex(sums[best * 3]! / n)}${hex(sums[best * 3 + 1]! / n)}${hex(sums[best * 3 + 2]! / n)}`;
 }
 
 /** The size of the decode placeholders are computed from: the displayed size reduced to `PREVIEW_MAX_SIDE`, aspect kept, never 0. */
