@@ -18,9 +18,11 @@ const IMPORT_SECTION: Section = {
   heading: 'Importing an old deployment',
   columns: ['what', 'result', 'goal', 'met'],
   after: [
-    '`lir import-legacy` stores every original through the configured store (atomic write) and index, after probing it like an',
-    'upload (header, limits, a full decode); the reference copies the same files with `cp -r` and inserts one SQLite row',
-    'per file (WAL, one transaction each, as the index does). Rates are the median of BENCH_REPS runs, each into a fresh DATA_DIR.',
+    '`lir import-legacy` stores every original through the configured store (atomic write: temp file, fsync, rename, directory',
+    'fsync) and index, after probing it like an upload (header, limits, a decode of every byte reduced on load to the placeholder',
+    'preview); the reference copies the same files with `cp -r` (no fsync) and inserts one SQLite row per file (WAL, one',
+    'transaction each, as the index does). Why the goal is out of reach: ADR 0035. Rates are the median of BENCH_REPS runs,',
+    'each into a fresh DATA_DIR.',
   ],
 };
 

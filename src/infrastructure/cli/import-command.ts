@@ -24,11 +24,20 @@ export interface ImportRunOptions {
   readonly extras?: ImportExtras;
 }
 
+/**
+ * Entries in flight per render slot by default. Only the decode proof takes a slot (the render gate keeps decodes
+ * at render.concurrency); the rest of an entry is waiting on I/O: the read, the fsyncs of the atomic write (most of
+ * an entry's time), the index row. With one entry per slot the cores sat idle through every fsync; with four,
+ * decodes run while other entries' writes reach the disk, and the parallel fsyncs share journal commits. Memory:
+ * at most this many originals (each ≤ uploads.maxBytes) are held at once.
+ */
+const ENTRIES_PER_RENDER_SLOT = 4;
+
 export const IMPORT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'dry-run': { type: 'boolean', help: 'probe every entry and report, but store nothing' },
   overwrite: { type: 'boolean', help: 'replace an id that already holds other content (default: refuse it)' },
   report: { type: 'string', value: 'FILE', help: 'also write the summary as JSON to FILE' },
-  concurrency: { type: 'string', value: 'N', help: 'entries probed at once (default: render.concurrency)' },
+  concurrency: { type: 'string', value: 'N', help: `entries read, probed and stored at once (default: ${ENTRIES_PER_RENDER_SLOT} × render.concurrency; decodes stay render.concurrency at a time)` },
   quiet: { type: 'boolean', short: 'q', help: 'no progress bar' },
 };
 
@@ -49,7 +58,7 @@ async function listed(source: OriginalSource, progress: ProgressBar | undefined)
  */
 export async function runImport(args: ParsedArguments, options: ImportRunOptions, config = configOf(args)): Promise<number> {
   const dryRun = args.values['dry-run'] === true;
-  const concurrency = integerOption(args, 'concurrency', 1) ?? config.render.concurrency;
+  const concurrency = integerOption(args, 'concurrency', 1) ?? ENTRIES_PER_RENDER_SLOT * config.render.concurrency;
   const reportFile = stringOption(args, 'report');
   const progress = args.values.quiet === true ? undefined : new ProgressBar(process.stderr, () => performance.now());
   const startedAt = new Date();
