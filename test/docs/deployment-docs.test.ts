@@ -18,6 +18,8 @@ const codeSpans = (markdown: string): string[] => [...markdown.replace(/^```[\s\
 
 /** Variables read by Node, libuv or the loader rather than by the config table, and the Dockerfile's build arguments. */
 const RUNTIME_VARIABLES = ['NODE_ENV', 'CONFIG_DIR', 'UV_THREADPOOL_SIZE', 'LD_PRELOAD', 'MALLOC_ARENA_MAX'];
+/** Variables the cloud SDKs read themselves: `lir import s3://…`/`gs://…` leaves the source to them when no store uses that driver (cli.md). */
+const SDK_VARIABLES = ['AWS_REGION', 'AWS_ENDPOINT_URL_S3', 'STORAGE_EMULATOR_HOST'];
 /** Where error codes are declared (`readonly code = 'NOT_FOUND'`). */
 const ERROR_CLASSES = ['src/domain/domain-error.ts', 'src/application/application-error.ts'].map((file) => readFileSync(path.join(REPO_ROOT, file), 'utf8')).join('\n');
 /** Variables the repository's own scripts read (`process.env.NAME` in scripts/*.ts), e.g. `npm run image:smoke`'s. */
@@ -39,7 +41,7 @@ describe('operator docs', () => {
   });
 
   it('name only environment variables the service (or Node) reads', () => {
-    const known = new Set([...ENVIRONMENT_VARIABLES.map(([name]) => name), ...RUNTIME_VARIABLES, ...SCRIPT_VARIABLES, ...BUILD_ARGUMENTS]);
+    const known = new Set([...ENVIRONMENT_VARIABLES.map(([name]) => name), ...RUNTIME_VARIABLES, ...SDK_VARIABLES, ...SCRIPT_VARIABLES, ...BUILD_ARGUMENTS]);
     const unknown: string[] = [];
     // cli.md names the error codes of import refusals, which look like variables.
     const errorCode = (doc: string, name: string): boolean => doc === 'cli.md' && new RegExp(`code = '${name}'`).test(ERROR_CLASSES);
