@@ -2,6 +2,9 @@
  * Cache hits: the service against a floor (a bare node:http server, or another service process), runs
  * alternating A B, B A, … after a warm-up, each ratio taken within one repetition.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadCell, waitForHit, type Bench } from './bench.js';
 import type { ChildServer } from './child-server.js';
@@ -12,6 +15,19 @@ export const HIT_SECTION: Section = {
   heading: 'Cache hits (one stored rendition requested over and over)',
   columns: ['scenario', 'c', 'service req/s (p50/p99 ms; CPU ms/resp)', 'bare Node, same', 'service ÷ bare', 'target', 'met'],
 };
+
+/**
+ * The bare 200 server answering with `answer`'s own body and content type: the same bytes for the load generator
+ * to read on both sides of the ratio.
+ */
+export async function bareServerLike(bench: Bench, answer: Response): Promise<{ readonly server: ChildServer; readonly bytes: number }> {
+  const bytes = Buffer.from(await answer.arrayBuffer());
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'lir-bench-body-')), 'body');
+  writeFileSync(file, bytes);
+  const contentType = answer.headers.get('content-type') ?? 'application/octet-stream';
+  const server = await bench.reference(`bare-200-${contentType}-${bytes.length}`, 'constant-server.ts', { MODE: 'body', BODY_FILE: file, CONTENT_TYPE: contentType });
+  return { server, bytes: bytes.length };
+}
 
 export interface HitSide {
   readonly server: ChildServer;

@@ -1,5 +1,5 @@
 import { fmt, waitForHit } from '../lib/bench.js';
-import { HIT_SECTION, hitCell, hitRun, type HitRow } from '../lib/hits.js';
+import { bareServerLike, HIT_SECTION, hitCell, hitRun, type HitRow } from '../lib/hits.js';
 import { median } from '../lib/load.js';
 import { yesNo, type Scenario, type ScenarioOutput } from '../lib/scenario.js';
 
@@ -24,13 +24,12 @@ export const scenario: Scenario = {
     const { service, images } = bench;
     const hitPath = `/${images.photo.id}_400_400.jpg`;
     const stored = await waitForHit(service.base, `${hitPath}?proxy=true`);
-    const size = Number(stored.headers.get('content-length'));
     const redirect = await bench.reference('bare-303', 'constant-server.ts', { MODE: 'redirect' });
-    const body = await bench.reference(`bare-200-${size}`, 'constant-server.ts', { MODE: 'body', BODY_BYTES: String(size) });
+    const { server: body, bytes: size } = await bareServerLike(bench, stored);
     const rows = [
       await hitRun(bench, 'cache hit, redirect delivery (303)', { server: service, path: hitPath }, { server: redirect, path: '/' }, 303),
       await hitRun(bench, 'cache hit, proxy delivery (filesystem)', { server: service, path: `${hitPath}?proxy=true` }, { server: body, path: '/' }, 200),
     ];
-    return output(rows, `Proxy hits stream a ${size}-byte JPEG (${hitPath}); the bare 200 server sends a constant body of the same size.`);
+    return output(rows, `Proxy hits stream a ${size}-byte JPEG (${hitPath}); the bare 200 server sends the same bytes.`);
   },
 };
