@@ -192,9 +192,15 @@ export class CachingCacheIndex implements CacheIndex, KnownRows {
       this.restUntil = now + (this.options.restAfterFailureMs ?? DEFAULT_REST_AFTER_FAILURE_MS);
       return entry.row;
     }
-    if (row === undefined) memory.delete(key);
-    else if (this.writes === writesBefore) memory.set(key, this.entry(row, ttlMs, now));
-    return row;
+    if (row === undefined) {
+      memory.delete(key);
+      return undefined;
+    }
+    // A row read again unchanged stays the same object: what is kept per row (a rendition's name, an info document,
+    // ADR 0034) stays valid across the refreshes the TTL forces.
+    const kept = entry !== undefined && sameRow(entry.row, row) ? entry.row : row;
+    if (this.writes === writesBefore) memory.set(key, this.entry(kept, ttlMs, now));
+    return kept;
   }
 
   private entry<T>(row: T, ttlMs: number, now = this.clock.now().getTime()): Entry<T> {
@@ -210,6 +216,11 @@ export class CachingCacheIndex implements CacheIndex, KnownRows {
       this.forget(change);
     }
   }
+}
+
+/** Rows are plain data (strings, numbers, dates, nested records): equal when they serialise alike. */
+function sameRow(known: unknown, fresh: unknown): boolean {
+  return JSON.stringify(known) === JSON.stringify(fresh);
 }
 
 /** Callers get their own Date, as from the database: a caller mutating it must not change the cache. */

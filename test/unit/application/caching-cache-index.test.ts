@@ -58,6 +58,23 @@ describe('CachingCacheIndex', () => {
     expect(await replica.findOriginal(first.id)).to.deep.equal(second);
   });
 
+  it('keeps the same row object across a TTL refresh that finds it unchanged, and a new one when it changed (known reads key on it)', async () => {
+    const { clock, replica, other } = setUp();
+    const first = OriginalMother.random();
+    await other.saveOriginal(first, { replace: false });
+    await replica.findOriginal(first.id);
+    const known = replica.knownOriginal(first.id);
+    expect(known).to.deep.equal(first);
+    clock.advanceSeconds(1);
+    expect(replica.knownOriginal(first.id), 'past its TTL').to.equal(undefined);
+    await replica.findOriginal(first.id);
+    expect(replica.knownOriginal(first.id), 'read again, unchanged').to.equal(known);
+    await other.saveOriginal(OriginalMother.random({ id: first.id }), { replace: true });
+    clock.advanceSeconds(1);
+    await replica.findOriginal(first.id);
+    expect(replica.knownOriginal(first.id), 'read again, changed').to.not.equal(known);
+  });
+
   it('sees its own writes at once: replace and delete', async () => {
     const { replica } = setUp();
     const first = OriginalMother.random();
