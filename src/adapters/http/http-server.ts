@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import { deferContinue } from './expect-continue.js';
 import { answerMalformedRequests } from './malformed-requests.js';
 
@@ -128,7 +128,10 @@ export async function listenHttp(app: RequestListener, settings: HttpServerSetti
   let stopped: Promise<void> | undefined;
   const stop = (options: StopOptions): Promise<void> =>
     (stopped ??= (async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // net.Server's close(): stop accepting, nothing more. http.Server's also runs closeIdleConnections(), which
+      // on Node 26 counts a connection that has not sent its request yet as idle and drops it; the tracker
+      // closes idle connections itself and gives early ones their grace period.
+      const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
       connections.stop();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, options.timeoutMs).unref());
       await Promise.race([
