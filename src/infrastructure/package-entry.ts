@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type * as Embed from './embed.js';
 
 // The package's main entry as installed (package.json "exports" "."): the API of embed.ts, whose
-// implementation (inversify, zod, pino, prom-client, the HTTP adapter: about 600 modules) is loaded
+// implementation (inversify, zod, pino, prom-client, sharp, express, the HTTP adapter: about 750 modules) is loaded
 // the first time one of the functions below is called rather than when the package is imported, so an
 // app that imports the package for its types, errors or URL helpers does not pay for the server.
 // ADR 0029 says why it is loaded with require() and why the sources (`lir-source`) use embed.ts itself.
