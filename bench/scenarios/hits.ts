@@ -23,9 +23,9 @@ export const scenario: Scenario = {
   async run(bench) {
     const { service, images } = bench;
     const hitPath = `/${images.photo.id}_400_400.jpg`;
-    const stored = await waitForHit(service.base, `${hitPath}?proxy=true`);
+    await waitForHit(service.base, `${hitPath}?proxy=true`);
     const redirect = await bench.reference('bare-303', 'constant-server.ts', { MODE: 'redirect' });
-    const { server: body, bytes: size } = await bareServerLike(bench, stored);
+    const { server: body, bytes: size } = await bareServerLike(bench, await fetch(`${service.base}${hitPath}?proxy=true`));
     const rows = [
       await hitRun(bench, 'cache hit, redirect delivery (303)', { server: service, path: hitPath }, { server: redirect, path: '/' }, 303),
       await hitRun(bench, 'cache hit, proxy delivery (filesystem)', { server: service, path: `${hitPath}?proxy=true` }, { server: body, path: '/' }, 200),
