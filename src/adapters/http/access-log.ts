@@ -5,6 +5,16 @@ import type { Logger } from 'pino';
 import { pathOf } from './plain-response.js';
 import { responseState, setResponseState, type ResponseState } from './response-state.js';
 
+export interface AccessLogOptions {
+  /**
+   * Turns a request that express has not prepared into one it has, for the formatter's `req.ip` and `req.hostname`
+   * (the trust-proxy rules); run only when the line is written.
+   */
+  readonly asLogged?: (req: IncomingMessage) => IncomingMessage;
+  /** The answer is known to be a success: its line is an `info` line, so below `info` nothing need wait for the close. */
+  readonly success?: boolean;
+}
+
 /** A caller-supplied request id is kept (for tracing across proxies) only if it is short and plain. */
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -12,11 +22,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * One access line per request (SPEC §6), written when the response finishes. The raw Node request and
  * response are handed to ecs-pino-format, which turns them into ECS `http.*`, `url.*`, `client.*`
  * fields (pino-http was tried first: it binds an already-serialised request to a child logger, which
- * the ECS formatter does not convert). Secrets in headers are redacted by the root logger. `asLogged` turns a
- * request that express has not prepared into one it has, for the formatter's `req.ip` and `req.hostname` (the
- * trust-proxy rules); it runs only when the line is written.
+ * the ECS formatter does not convert). Secrets in headers are redacted by the root logger.
  */
-export function startAccessLog(root: Logger, req: IncomingMessage, res: ServerResponse, asLogged: (req: IncomingMessage) => IncomingMessage = (same) => same): void {
+export function startAccessLog(root: Logger, req: IncomingMessage, res: ServerResponse, options: AccessLogOptions = {}): void {
   const header = req.headers['x-request-id'];
   const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
   res.setHeader('X-Request-Id', id);
@@ -26,8 +34,9 @@ export function startAccessLog(root: Logger, req: IncomingMessage, res: ServerRe
   let log: Logger | undefined;
   const state: ResponseState = { logger: () => (log ??= root.child({ 'http.request.id': id })) };
   setResponseState(res, state);
-  // Error lines are written at every level pino has; with neither enabled, nothing waits for the close.
-  if (!root.isLevelEnabled('error')) return;
+  // Error lines are written at every level pino has; with nothing to write, nothing waits for the close.
+  if (!root.isLevelEnabled(options.success === true ? 'info' : 'error')) return;
+  const asLogged = options.asLogged ?? ((same: IncomingMessage) => same);
   const started = process.hrtime.bigint();
   res.once('close', () => {
     const level = res.statusCode >= 500 ? 'error' : 'info';

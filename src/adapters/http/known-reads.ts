@@ -13,7 +13,7 @@ import { setCorsHeaders, setCrossOriginResourcePolicy, type CorsPolicy } from '.
 import { infoPathId, writeInfo } from './info-route.js';
 import { pathOf } from './plain-response.js';
 import { writeKnownRendition } from './rendition-response.js';
-import { observeResponse, type ResponseObserver } from './request-metrics.js';
+import type { ResponseObserver } from './request-metrics.js';
 import type { UrlSigningKeys } from './url-signing-keys.js';
 
 export interface KnownReadsDependencies {
@@ -77,8 +77,8 @@ export class KnownReads {
   /** Writes what `decide` chose, as the routes would have written it. */
   answer(req: IncomingMessage, res: ServerResponse, decision: Decision): void {
     const { deps } = this;
-    if (deps.onResponse !== undefined) observeResponse(deps.onResponse, req, res, decision.route);
-    startAccessLog(deps.logger, req, res, deps.asExpressRequest);
+    const started = deps.onResponse === undefined ? 0n : process.hrtime.bigint();
+    startAccessLog(deps.logger, req, res, { asLogged: deps.asExpressRequest, success: true });
     setCorsHeaders(deps.cors, 'read', req, res);
     setCrossOriginResourcePolicy(res);
     if (decision.route === 'info') {
@@ -88,6 +88,9 @@ export class KnownReads {
       const outcome = decision.write(req, res);
       deps.onImageResponse?.(outcome, res.statusCode);
     }
+    // The whole answer is written (to the socket or its buffer) by now: observed here rather than on the response's
+    // close, which would cost a listener per request for the same numbers.
+    deps.onResponse?.(decision.route, req.method === 'HEAD' ? 'HEAD' : 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   private tryDecide(req: IncomingMessage): Decision | undefined {

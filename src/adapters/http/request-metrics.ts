@@ -23,10 +23,10 @@ export function routeLabel(method: string, path: string): RouteLabel {
 }
 
 /** Reports the request once its connection is done with it, whatever ended it (answer, error, hang-up). */
-export function observeResponse(observe: ResponseObserver, req: IncomingMessage, res: ServerResponse, route?: RouteLabel): void {
+export function observeResponse(observe: ResponseObserver, req: IncomingMessage, res: ServerResponse): void {
   const started = process.hrtime.bigint();
   const method = req.method !== undefined && METHODS.has(req.method) ? req.method : 'OTHER';
-  const label = route ?? routeLabel(method, pathOf(req.url));
+  const label = routeLabel(method, pathOf(req.url));
   res.once('close', () => observe(label, method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
 }
 
