@@ -33,8 +33,8 @@ export interface KnownReadsDependencies {
   readonly asExpressRequest?: (req: IncomingMessage) => IncomingMessage;
 }
 
-/** Distinct image URLs (with their `Accept`) whose parse is kept; a few hundred bytes each. */
-const PREPARED_READS = 10_000;
+/** Distinct image URLs (with their `Accept`) whose parse is kept, as many as `memory.renditionRows` by default; a few hundred bytes each. */
+const PREPARED_READS = 20_000;
 
 /** An image URL read once: its request and `Accept` formats, the same objects every time (`GetRendition.known` keys on them). */
 interface PreparedRead {

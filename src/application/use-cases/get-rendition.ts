@@ -59,8 +59,8 @@ export interface GetRenditionDependencies {
 
 const DEFAULT_LOCK_WAIT_MS = 5_000;
 
-/** Public rendition URLs remembered for answers from memory; a URL is a few dozen bytes. */
-const KNOWN_LOCATIONS = 10_000;
+/** Public rendition URLs remembered for answers from memory, as many as `memory.renditionRows` by default; a URL is a few dozen bytes. */
+const KNOWN_LOCATIONS = 20_000;
 
 export interface GetRenditionInput {
   readonly request: ImageRequest;
