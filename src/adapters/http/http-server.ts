@@ -47,6 +47,17 @@ export interface HttpServer {
   stop(options: StopOptions): Promise<void>;
 }
 
+interface ConnectionState {
+  /** Requests this connection has sent. */
+  served: number;
+  /** Of those, the ones whose response has not closed yet. */
+  active: number;
+}
+
+const TRACKED = Symbol('live-image-resize.connection');
+
+type TrackedResponse = ServerResponse & { [TRACKED]?: ConnectionState | undefined };
+
 /**
  * Tracks every connection so that a stop closes them as soon as they are idle. Once stopping, every
  * answered request closes its connection, so keep-alive clients cannot hold the server open. Idle
@@ -55,19 +66,25 @@ export interface HttpServer {
  * so it gets a grace period to send one and be answered.
  */
 class ConnectionTracker {
-  private readonly connections = new Map<Socket, { served: number; active: number }>();
+  private readonly connections = new Map<Socket, ConnectionState>();
   private readonly responses = new Set<ServerResponse>();
   private stopping = false;
+  /** One listener for every response's close, not a closure per request: it finds its state on the response. */
+  private readonly onResponseClose: (this: TrackedResponse) => void;
 
   constructor(server: Server) {
+    const tracker = this;
+    this.onResponseClose = function () {
+      tracker.closed(this);
+    };
     server.on('connection', (socket: Socket) => {
       this.connections.set(socket, { served: 0, active: 0 });
       socket.once('close', () => this.connections.delete(socket));
     });
-    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => this.track(req, res));
   }
 
-  private track(req: IncomingMessage, res: ServerResponse): void {
+  /** Called first for every request, by the server's one request listener. */
+  track(req: IncomingMessage, res: TrackedResponse): void {
     const state = this.connections.get(req.socket as Socket);
     if (state !== undefined) {
       state.served += 1;
@@ -75,11 +92,15 @@ class ConnectionTracker {
     }
     if (this.stopping) res.setHeader('Connection', 'close');
     this.responses.add(res);
-    res.once('close', () => {
-      this.responses.delete(res);
-      if (state !== undefined) state.active -= 1;
-      if (this.stopping) setImmediate(() => this.closeIdle(false));
-    });
+    res[TRACKED] = state;
+    res.on('close', this.onResponseClose);
+  }
+
+  private closed(res: TrackedResponse): void {
+    this.responses.delete(res);
+    const state = res[TRACKED];
+    if (state !== undefined) state.active -= 1;
+    if (this.stopping) setImmediate(() => this.closeIdle(false));
   }
 
   /** From now on every answer closes its connection; idle ones close now, early ones after a grace period. */
@@ -106,8 +127,13 @@ export async function listenHttp(app: RequestListener, settings: HttpServerSetti
       keepAliveTimeout: settings.keepAliveTimeoutMs,
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
     },
-    app,
   );
+  const connections = new ConnectionTracker(server);
+  // One request listener: a second one (the tracker's own) made every request's emit copy the listener list.
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    connections.track(req, res);
+    app(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, () => {
@@ -120,7 +146,6 @@ export async function listenHttp(app: RequestListener, settings: HttpServerSetti
   server.on('error', settings.onError);
   answerMalformedRequests(server);
   deferContinue(server);
-  const connections = new ConnectionTracker(server);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
