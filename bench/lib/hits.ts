@@ -16,17 +16,20 @@ export const HIT_SECTION: Section = {
   columns: ['scenario', 'c', 'service req/s (p50/p99 ms; CPU ms/resp)', 'bare Node, same', 'service ÷ bare', 'target', 'met'],
 };
 
+/** Headers Node's own server writes for itself (or that belong to one connection), left to the bare server's Node. */
+const CONNECTION_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+
 /**
- * The bare 200 server answering with `answer`'s own body and content type: the same bytes for the load generator
- * to read on both sides of the ratio.
+ * A bare node:http server answering with `answer`'s own status, headers and body: the same bytes for the load
+ * generator to read on both sides of the ratio (bench/servers/constant-server.ts).
  */
-export async function bareServerLike(bench: Bench, answer: Response): Promise<{ readonly server: ChildServer; readonly bytes: number }> {
-  const bytes = Buffer.from(await answer.arrayBuffer());
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'lir-bench-body-')), 'body');
-  writeFileSync(file, bytes);
-  const contentType = answer.headers.get('content-type') ?? 'application/octet-stream';
-  const server = await bench.reference(`bare-200-${contentType}-${bytes.length}`, 'constant-server.ts', { MODE: 'body', BODY_FILE: file, CONTENT_TYPE: contentType });
-  return { server, bytes: bytes.length };
+export async function bareServerLike(bench: Bench, name: string, answer: Response): Promise<{ readonly server: ChildServer; readonly bytes: number }> {
+  const body = Buffer.from(await answer.arrayBuffer());
+  const headers = [...answer.headers].filter(([header]) => !CONNECTION_HEADERS.has(header));
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'lir-bench-answer-')), 'answer.json');
+  writeFileSync(file, JSON.stringify({ status: answer.status, headers, body: body.toString('base64') }));
+  const server = await bench.reference(name, 'constant-server.ts', { ANSWER_FILE: file });
+  return { server, bytes: body.length };
 }
 
 export interface HitSide {

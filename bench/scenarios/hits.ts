@@ -24,12 +24,13 @@ export const scenario: Scenario = {
     const { service, images } = bench;
     const hitPath = `/${images.photo.id}_400_400.jpg`;
     await waitForHit(service.base, `${hitPath}?proxy=true`);
-    const redirect = await bench.reference('bare-303', 'constant-server.ts', { MODE: 'redirect' });
-    const { server: body, bytes: size } = await bareServerLike(bench, await fetch(`${service.base}${hitPath}?proxy=true`));
+    await waitForHit(service.base, hitPath);
+    const { server: redirect } = await bareServerLike(bench, 'bare-303', await fetch(`${service.base}${hitPath}`, { redirect: 'manual' }));
+    const { server: body, bytes: size } = await bareServerLike(bench, 'bare-200', await fetch(`${service.base}${hitPath}?proxy=true`));
     const rows = [
       await hitRun(bench, 'cache hit, redirect delivery (303)', { server: service, path: hitPath }, { server: redirect, path: '/' }, 303),
       await hitRun(bench, 'cache hit, proxy delivery (filesystem)', { server: service, path: `${hitPath}?proxy=true` }, { server: body, path: '/' }, 200),
     ];
-    return output(rows, `Proxy hits stream a ${size}-byte JPEG (${hitPath}); the bare 200 server sends the same bytes.`);
+    return output(rows, `Proxy hits stream a ${size}-byte JPEG (${hitPath}); the bare servers send the same status, headers and body as the service.`);
   },
 };

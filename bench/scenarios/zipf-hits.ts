@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { fmt, uploadTo } from '../lib/bench.js';
-import { HIT_SECTION, hitCell } from '../lib/hits.js';
+import { bareServerLike, HIT_SECTION, hitCell } from '../lib/hits.js';
 import { load, median, type LoadResult } from '../lib/load.js';
 import { yesNo, type Scenario } from '../lib/scenario.js';
 
@@ -69,7 +69,8 @@ export const scenario: Scenario = {
       while (next < DISTINCT) await (await fetch(`${service.base}${pathOf(next++)}`, { redirect: 'manual' })).arrayBuffer();
     }));
     await sleep(2000);
-    const redirect = await bench.reference('bare-303', 'constant-server.ts', { MODE: 'redirect' });
+    // The floor answers one of the service's own redirects, byte for byte, to every request.
+    const { server: redirect } = await bareServerLike(bench, 'bare-303-zipf', await fetch(`${service.base}${pathOf(order[0]!)}`, { redirect: 'manual' }));
     // The load generator does the same work on both sides: a drawn path per request and every answer inspected (the
     // bare server ignores the path). A constant path without inspection made the floor's client cheaper.
     const pair = [

@@ -1,24 +1,26 @@
 /**
- * The floor for cache hits: a bare node:http server that does nothing but answer.
- * MODE=redirect → 303 with a constant Location; MODE=body → 200 with the bytes of BODY_FILE (the very answer the
- * service gives, so that the load generator parses the same body on both sides: it costs the client several
- * times more to read a JPEG than as many constant bytes), typed CONTENT_TYPE.
+ * The floor for cache hits: a bare node:http server that does nothing but answer, with the very bytes the service
+ * answers: the status, headers and body in ANSWER_FILE (JSON `{ status, headers: [[name, value], …] }`, the body
+ * base64), recorded from one of the service's own answers. The load generator then reads the same answer on both
+ * sides of a ratio: it spends several times more CPU reading a 24 KB JPEG than as many constant bytes, and more on
+ * nine headers and a body than on three headers and none. Only `Date`, which Node adds, differs.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 
-const mode = process.env.MODE === 'body' ? 'body' : 'redirect';
-const body = mode === 'body' ? readFileSync(process.env.BODY_FILE ?? '') : Buffer.alloc(0);
-const contentType = process.env.CONTENT_TYPE ?? 'image/jpeg';
+interface Answer {
+  readonly status: number;
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  readonly body: string;
+}
+
+const answer = JSON.parse(readFileSync(process.env.ANSWER_FILE ?? '', 'utf8')) as Answer;
+const headers = answer.headers.flat();
+const body = Buffer.from(answer.body, 'base64');
 
 const server = http.createServer((_req, res) => {
-  if (mode === 'redirect') {
-    res.writeHead(303, { location: 'http://cdn.example.invalid/renditions/bench/0123456789abcdef/0123456789abcdef0123456789abcdef.jpg', 'cache-control': 'public, max-age=86400', 'content-length': 0 });
-    res.end();
-  } else {
-    res.writeHead(200, { 'content-type': contentType, 'content-length': body.length, 'cache-control': 'public, max-age=31536000, immutable' });
-    res.end(body);
-  }
+  res.writeHead(answer.status, headers);
+  res.end(body);
 });
 server.keepAliveTimeout = 5_000;
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
