@@ -67,7 +67,7 @@ export async function prepareImages(dir: string, corpus: string): Promise<BenchI
   // full run on an idle machine, with room for a faster service.
   const photo = { id: 'photo', file: 'photo.jpg', description: 'sharp benchmark photo 2725×2225 JPEG', copies: 160 };
   const exif = { id: 'exif', file: 'exif.jpg', description: '1800×1200 JPEG with EXIF orientation 6 (stored 1200×1800)', copies: 80 };
-  const big = { id: 'big', file: 'big.jpg', description: 'generated 7360×4912 JPEG q90', copies: 24 };
+  const big = { id: 'big', file: 'big.jpg', description: 'generated 7360×4912 JPEG q90', copies: 48 };
   symlinkSync(path.join(corpus, 'valid/sharp--2569067123_aca715a2ee_o.jpg'), path.join(dir, photo.file));
   symlinkSync(path.join(corpus, 'exif-orientation/Landscape_6.jpg'), path.join(dir, exif.file));
   const bigBytes = await sharp(path.join(corpus, 'valid/sharp--2569067123_aca715a2ee_o.jpg'))
