@@ -15,6 +15,8 @@ export interface AccessLogOptions {
   readonly success?: boolean;
 }
 
+const asIs = (req: IncomingMessage): IncomingMessage => req;
+
 /** A caller-supplied request id is kept (for tracing across proxies) only if it is short and plain. */
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -36,7 +38,7 @@ export function startAccessLog(root: Logger, req: IncomingMessage, res: ServerRe
   setResponseState(res, state);
   // Error lines are written at every level pino has; with nothing to write, nothing waits for the close.
   if (!root.isLevelEnabled(options.success === true ? 'info' : 'error')) return;
-  const asLogged = options.asLogged ?? ((same: IncomingMessage) => same);
+  const asLogged = options.asLogged ?? asIs;
   const started = process.hrtime.bigint();
   res.once('close', () => {
     const level = res.statusCode >= 500 ? 'error' : 'info';

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
+import type { OutputFormat } from '../../domain/image-format.js';
 import { isImageId } from '../../domain/image-id.js';
 import { ImageRequest, type LegacyUrlForm } from '../../domain/image-request.js';
 import type { Limits } from '../../domain/limits.js';
@@ -51,11 +52,16 @@ function rawQuery(req: Request): string {
   return at < 0 ? '' : req.originalUrl.slice(at + 1);
 }
 
-/** What a parsed image request asks `GetRendition`, from the request's headers. */
-export function renditionInput(req: IncomingMessage, request: ImageRequest, mode: 'redirect' | 'proxy'): GetRenditionInput {
+/** What a parsed image request asks `GetRendition`, from the request's headers (`Accept` already read, when given). */
+export function renditionInput(
+  req: IncomingMessage,
+  request: ImageRequest,
+  mode: 'redirect' | 'proxy',
+  accepts: ReadonlySet<OutputFormat> = acceptedFormats(req.headers.accept),
+): GetRenditionInput {
   return {
     request,
-    accepts: acceptedFormats(req.headers.accept),
+    accepts,
     delivery: request.proxy ? 'proxy' : mode,
     ifNoneMatch: entityTags(req.headers['if-none-match']),
   };

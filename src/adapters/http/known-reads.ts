@@ -10,6 +10,7 @@ import { LruMap } from '../../application/lru-map.js';
 import { acceptedFormats, entityTags } from './accept-header.js';
 import { startAccessLog } from './access-log.js';
 import { setCorsHeaders, setCrossOriginResourcePolicy, type CorsPolicy } from './cors.js';
+import { renditionInput } from './image-route.js';
 import { infoPathId, writeInfo } from './info-route.js';
 import { pathOf } from './plain-response.js';
 import { writeKnownRendition } from './rendition-response.js';
@@ -97,17 +98,15 @@ export class KnownReads {
     const { deps } = this;
     const url = req.url ?? '/';
     const path = pathOf(url);
-    const ifNoneMatch = entityTags(req.headers['if-none-match']);
     const id = infoPathId(path);
     if (id !== undefined) {
-      const info = deps.getImageInfo.known({ id, ifNoneMatch });
+      const info = deps.getImageInfo.known({ id, ifNoneMatch: entityTags(req.headers['if-none-match']) });
       return info && { route: 'info', write: (q, s) => writeInfo(q, s, info) };
     }
     const read = this.prepare(req, url, path);
     if (read === undefined) return undefined;
-    const { request, accepts } = read;
-    const delivery = request.proxy ? 'proxy' : deps.delivery.mode;
-    const result = deps.getRendition.known({ request, accepts, delivery, ifNoneMatch });
+    // The same objects for a URL read again: `GetRendition.known` keeps its naming per request and formats.
+    const result = deps.getRendition.known(renditionInput(req, read.request, deps.delivery.mode, read.accepts));
     return result && { route: 'image', write: (q, s) => writeKnownRendition(q, s, result, deps.delivery) };
   }
 
