@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { pathOf } from './plain-response.js';
+import { pathOf, type HeaderTarget } from './plain-response.js';
 import { responseState, setResponseState, type ResponseState } from './response-state.js';
 
 export interface AccessLogOptions {
@@ -13,6 +13,8 @@ export interface AccessLogOptions {
   readonly asLogged?: (req: IncomingMessage) => IncomingMessage;
   /** The answer is known to be a success: its line is an `info` line, so below `info` nothing need wait for the close. */
   readonly success?: boolean;
+  /** Where `X-Request-Id` is set: the response unless its caller gathers the headers itself (they are then not logged). */
+  readonly head?: HeaderTarget;
 }
 
 const asIs = (req: IncomingMessage): IncomingMessage => req;
@@ -29,7 +31,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export function startAccessLog(root: Logger, req: IncomingMessage, res: ServerResponse, options: AccessLogOptions = {}): void {
   const header = req.headers['x-request-id'];
   const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
-  res.setHeader('X-Request-Id', id);
+  (options.head ?? res).setHeader('X-Request-Id', id);
   // Dotted key: the ECS formatter writes its own nested `http` object for the access line. The child is made
   // only when something is logged: at LOG_LEVEL=warn most requests log nothing, and a pino child per request
   // was a measurable share of a cache hit's CPU (docs/adr/0012-performance-levers.md).
@@ -37,7 +39,7 @@ export function startAccessLog(root: Logger, req: IncomingMessage, res: ServerRe
   const state: ResponseState = { logger: () => (log ??= root.child({ 'http.request.id': id })) };
   setResponseState(res, state);
   // Error lines are written at every level pino has; with nothing to write, nothing waits for the close.
-  if (!root.isLevelEnabled(options.success === true ? 'info' : 'error')) return;
+  if (!(options.success === true ? logsSuccess(root) : root.isLevelEnabled('error'))) return;
   const asLogged = options.asLogged ?? asIs;
   const started = process.hrtime.bigint();
   res.once('close', () => {
@@ -53,6 +55,14 @@ export function startAccessLog(root: Logger, req: IncomingMessage, res: ServerRe
       `${req.method} ${(req as Partial<Request>).path ?? pathOf(req.url)} ${res.statusCode}`,
     );
   });
+}
+
+/**
+ * Whether a successful answer gets an access line (`info` enabled). The line lists the response's headers as the
+ * response holds them (`getHeaders()`), so they must then be set on the response, not gathered elsewhere.
+ */
+export function logsSuccess(root: Logger): boolean {
+  return root.isLevelEnabled('info');
 }
 
 /** `startAccessLog` as express middleware. */

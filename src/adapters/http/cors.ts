@@ -1,8 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import { fixedRoute } from './fixed-routes.js';
 import { HttpInputError } from './http-error.js';
-import { vary } from './plain-response.js';
+import { vary, type HeaderTarget } from './plain-response.js';
 
 /** What a page may read from an answer besides the CORS-safelisted headers (SPEC §7). */
 const EXPOSED_HEADERS = 'ETag, X-Cache, X-Redirect-Info, Retry-After';
@@ -50,12 +50,12 @@ export class CorsPolicy {
  * The CORS headers of an actual answer, set before the route runs so that every status carries them:
  * errors, redirects and 304s too (a page must be able to read a 403's reason or a 503's Retry-After).
  */
-export function setCorsHeaders(policy: CorsPolicy, use: CorsUse, req: IncomingMessage, res: ServerResponse): void {
-  if (policy.variesByOrigin(use)) vary(res, 'Origin');
+export function setCorsHeaders(policy: CorsPolicy, use: CorsUse, req: IncomingMessage, head: HeaderTarget): void {
+  if (policy.variesByOrigin(use)) vary(head, 'Origin');
   const allowed = policy.allowOrigin(use, req.headers.origin);
   if (allowed !== undefined) {
-    res.setHeader('Access-Control-Allow-Origin', allowed);
-    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    head.setHeader('Access-Control-Allow-Origin', allowed);
+    head.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
   }
 }
 
@@ -114,8 +114,8 @@ export function corsPreflight(policy: CorsPolicy): (req: Request, res: Response,
  * Images are public by design, so pages that only embed cross-origin resources which opt in
  * (`Cross-Origin-Embedder-Policy: require-corp`) may embed them too.
  */
-export function setCrossOriginResourcePolicy(res: ServerResponse): void {
-  res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+export function setCrossOriginResourcePolicy(head: HeaderTarget): void {
+  head.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
 }
 
 /** `setCrossOriginResourcePolicy` as express middleware. */

@@ -5,7 +5,7 @@ import { isImageId, type ImageId } from '../../domain/image-id.js';
 import type { GetImageInfo, GetImageInfoOutput } from '../../application/use-cases/get-image-info.js';
 import { entityTags } from './accept-header.js';
 import { JSON_CONTENT_TYPE } from './json-response.js';
-import { sendBody } from './plain-response.js';
+import { sendBody, writeHead, type HeaderTarget } from './plain-response.js';
 
 /** `/{id}.json`: `json` is no image format, so the path cannot be an image's. */
 const INFO_PATH = /^\/([^/.]{1,128})\.json$/;
@@ -33,13 +33,13 @@ export function infoRoute(deps: { readonly getImageInfo: GetImageInfo; readonly 
 }
 
 /** The info answer: the document, or a 304 for a client whose copy is current. */
-export function writeInfo(req: IncomingMessage, res: ServerResponse, result: GetImageInfoOutput): void {
-  res.setHeader('ETag', result.etag);
-  res.setHeader('Cache-Control', IMAGE_INFO_CACHE_CONTROL);
+export function writeInfo(req: IncomingMessage, res: ServerResponse, result: GetImageInfoOutput, head: HeaderTarget = res): void {
+  head.setHeader('ETag', result.etag);
+  head.setHeader('Cache-Control', IMAGE_INFO_CACHE_CONTROL);
   if (result.kind === 'document') {
-    sendBody(req, res, 200, JSON_CONTENT_TYPE, result.body);
+    sendBody(req, res, 200, JSON_CONTENT_TYPE, result.body, head);
     return;
   }
-  res.statusCode = 304;
+  writeHead(res, 304, head);
   res.end();
 }

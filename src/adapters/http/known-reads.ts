@@ -8,11 +8,11 @@ import type { GetRendition } from '../../application/use-cases/get-rendition.js'
 import type { OutputFormat } from '../../domain/image-format.js';
 import { LruMap } from '../../application/lru-map.js';
 import { acceptedFormats, entityTags } from './accept-header.js';
-import { startAccessLog } from './access-log.js';
+import { logsSuccess, startAccessLog } from './access-log.js';
 import { setCorsHeaders, setCrossOriginResourcePolicy, type CorsPolicy } from './cors.js';
 import { renditionInput } from './image-route.js';
 import { infoPathId, writeInfo } from './info-route.js';
-import { pathOf } from './plain-response.js';
+import { HeaderFields, pathOf, type HeaderTarget } from './plain-response.js';
 import { writeKnownRendition } from './rendition-response.js';
 import type { ResponseObserver } from './request-metrics.js';
 import type { UrlSigningKeys } from './url-signing-keys.js';
@@ -45,8 +45,8 @@ interface PreparedRead {
 
 /** What a known read answers with, decided before anything is written. */
 type Decision =
-  | { readonly route: 'image'; readonly write: (req: IncomingMessage, res: ServerResponse) => CacheOutcome }
-  | { readonly route: 'info'; readonly write: (req: IncomingMessage, res: ServerResponse) => void };
+  | { readonly route: 'image'; readonly write: (req: IncomingMessage, res: ServerResponse, head: HeaderTarget) => CacheOutcome }
+  | { readonly route: 'info'; readonly write: (req: IncomingMessage, res: ServerResponse, head: HeaderTarget) => void };
 
 /**
  * Image reads and `/{id}.json` answered from what this process holds in memory (ADR 0034): a known rendition's
@@ -79,14 +79,16 @@ export class KnownReads {
   answer(req: IncomingMessage, res: ServerResponse, decision: Decision): void {
     const { deps } = this;
     const started = deps.onResponse === undefined ? 0n : process.hrtime.bigint();
-    startAccessLog(deps.logger, req, res, { asLogged: deps.asExpressRequest, success: true });
-    setCorsHeaders(deps.cors, 'read', req, res);
-    setCrossOriginResourcePolicy(res);
+    // Headers gathered and written in one `writeHead`, as a bare server does, unless the access line will list them.
+    const head = logsSuccess(deps.logger) ? res : new HeaderFields();
+    startAccessLog(deps.logger, req, res, { asLogged: deps.asExpressRequest, success: true, head });
+    setCorsHeaders(deps.cors, 'read', req, head);
+    setCrossOriginResourcePolicy(head);
     if (decision.route === 'info') {
-      decision.write(req, res);
+      decision.write(req, res, head);
       deps.onInfoResponse?.(res.statusCode);
     } else {
-      const outcome = decision.write(req, res);
+      const outcome = decision.write(req, res, head);
       deps.onImageResponse?.(outcome, res.statusCode);
     }
     // The whole answer is written (to the socket or its buffer) by now: observed here rather than on the response's
@@ -101,13 +103,13 @@ export class KnownReads {
     const id = infoPathId(path);
     if (id !== undefined) {
       const info = deps.getImageInfo.known({ id, ifNoneMatch: entityTags(req.headers['if-none-match']) });
-      return info && { route: 'info', write: (q, s) => writeInfo(q, s, info) };
+      return info && { route: 'info', write: (q, s, h) => writeInfo(q, s, info, h) };
     }
     const read = this.prepare(req, url, path);
     if (read === undefined) return undefined;
     // The same objects for a URL read again: `GetRendition.known` keeps its naming per request and formats.
     const result = deps.getRendition.known(renditionInput(req, read.request, deps.delivery.mode, read.accepts));
-    return result && { route: 'image', write: (q, s) => writeKnownRendition(q, s, result, deps.delivery) };
+    return result && { route: 'image', write: (q, s, h) => writeKnownRendition(q, s, result, deps.delivery, h) };
   }
 
   private prepare(req: IncomingMessage, url: string, path: string): PreparedRead | undefined {

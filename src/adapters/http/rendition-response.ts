@@ -5,7 +5,7 @@ import { cacheOutcomeOf, type CacheOutcome } from '../../application/cache-outco
 import type { StoredObject } from '../../application/ports/rendition-cache.js';
 import type { GetRenditionOutput, KnownRenditionOutput } from '../../application/use-cases/get-rendition.js';
 import { requestLogger } from './access-log.js';
-import { redirect, sendBody, vary } from './plain-response.js';
+import { redirect, sendBody, vary, writeHead, type HeaderTarget } from './plain-response.js';
 import { responseState } from './response-state.js';
 
 export interface RedirectSettings {
@@ -25,70 +25,80 @@ export async function writeRenditionResponse(
   result: GetRenditionOutput,
   settings: RedirectSettings,
 ): Promise<CacheOutcome | undefined> {
-  const outcome = writeRenditionHead(res, result, settings);
+  const outcome = setRenditionHeaders(res, result, settings);
+  responseState(res).cacheOutcome = outcome;
   if (result.kind !== 'stream' || result.object.bytes !== undefined) {
-    endRendition(req, res, result, settings);
+    endRendition(req, res, result, settings, res);
     return outcome;
   }
+  res.statusCode = 200;
   return (await streamBody(req, res, result.object.body)) ? outcome : undefined;
 }
 
-/** An answer from memory (`GetRendition.known`), whole and at once: nothing is read from a store. */
-export function writeKnownRendition(req: IncomingMessage, res: ServerResponse, result: KnownRenditionOutput, settings: RedirectSettings): CacheOutcome {
-  const outcome = writeRenditionHead(res, result, settings);
-  endRendition(req, res, result, settings);
+/**
+ * An answer from memory (`GetRendition.known`), whole and at once: nothing is read from a store. Its headers go to
+ * `head` (the response, or a list written in one `writeHead`) after any already there.
+ */
+export function writeKnownRendition(
+  req: IncomingMessage,
+  res: ServerResponse,
+  result: KnownRenditionOutput,
+  settings: RedirectSettings,
+  head: HeaderTarget = res,
+): CacheOutcome {
+  const outcome = setRenditionHeaders(head, result, settings);
+  responseState(res).cacheOutcome = outcome;
+  endRendition(req, res, result, settings, head);
   return outcome;
 }
 
-/** Every header of the answer but those `endRendition` sets with its body. */
-function writeRenditionHead(res: ServerResponse, result: GetRenditionOutput, settings: RedirectSettings): CacheOutcome {
+/** Every header of the answer but those `endRendition` sets with its body; the cache outcome it answers with. */
+function setRenditionHeaders(head: HeaderTarget, result: GetRenditionOutput, settings: RedirectSettings): CacheOutcome {
   const { rendition } = result;
-  const outcome = cacheOutcomeOf(result);
-  responseState(res).cacheOutcome = outcome;
-  if (result.negotiated) vary(res, 'Accept');
-  res.setHeader('ETag', rendition.etag);
+  if (result.negotiated) vary(head, 'Accept');
+  head.setHeader('ETag', rendition.etag);
   switch (result.kind) {
     case 'not-modified':
       // The client's copy is the answer: nothing was rendered.
-      res.setHeader('X-Cache', 'HIT');
-      res.setHeader('Cache-Control', RENDITION_CACHE_CONTROL);
+      head.setHeader('X-Cache', 'HIT');
+      head.setHeader('Cache-Control', RENDITION_CACHE_CONTROL);
       break;
     case 'redirect':
-      res.setHeader('X-Cache', 'HIT');
-      res.setHeader('Cache-Control', `public, max-age=${redirectMaxAge(settings.redirectMaxAge, result.expiresAt)}`);
+      head.setHeader('X-Cache', 'HIT');
+      head.setHeader('Cache-Control', `public, max-age=${redirectMaxAge(settings.redirectMaxAge, result.expiresAt)}`);
       break;
     case 'stream':
-      res.setHeader('X-Cache', 'HIT');
-      res.setHeader('Cache-Control', RENDITION_CACHE_CONTROL);
-      res.setHeader('Content-Type', result.object.contentType);
-      res.setHeader('Content-Length', String(result.object.size));
-      res.statusCode = 200;
+      head.setHeader('X-Cache', 'HIT');
+      head.setHeader('Cache-Control', RENDITION_CACHE_CONTROL);
+      head.setHeader('Content-Type', result.object.contentType);
+      head.setHeader('Content-Length', String(result.object.size));
       break;
     case 'rendered':
-      res.setHeader('X-Cache', result.coalesced ? 'COALESCED' : 'MISS');
-      res.setHeader('Cache-Control', RENDITION_CACHE_CONTROL);
+      head.setHeader('X-Cache', result.coalesced ? 'COALESCED' : 'MISS');
+      head.setHeader('Cache-Control', RENDITION_CACHE_CONTROL);
       break;
   }
-  return outcome;
+  return cacheOutcomeOf(result);
 }
 
-/** The status and body of every answer but a stream read from a store. */
-function endRendition(req: IncomingMessage, res: ServerResponse, result: GetRenditionOutput, settings: RedirectSettings): void {
+/** The status line, the headers in `head` and the body of every answer but a stream read from a store. */
+function endRendition(req: IncomingMessage, res: ServerResponse, result: GetRenditionOutput, settings: RedirectSettings, head: HeaderTarget): void {
   switch (result.kind) {
     case 'not-modified':
-      res.statusCode = 304;
+      writeHead(res, 304, head);
       res.end();
       break;
     case 'redirect':
-      redirect(req, res, settings.redirectStatus, result.url);
+      redirect(req, res, settings.redirectStatus, result.url, head);
       break;
     case 'stream':
-      // Its headers are written; its bytes are in memory.
+      // Its bytes are in memory.
+      writeHead(res, 200, head);
       if (req.method === 'HEAD') res.end();
       else res.end(result.object.bytes);
       break;
     case 'rendered':
-      sendBody(req, res, 200, result.rendition.contentType, result.image.bytes);
+      sendBody(req, res, 200, result.rendition.contentType, result.image.bytes, head);
       break;
   }
 }
