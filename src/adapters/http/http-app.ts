@@ -69,6 +69,8 @@ export interface HttpDependencies {
   readonly onResponse?: ResponseObserver;
   /** Called once per legacy form a request used, under `compat.legacy` (for metrics). */
   readonly onLegacyRequest?: LegacyRequestObserver;
+  /** Called once per read whose answer from memory failed and was left to the routes (for metrics; ADR 0034). */
+  readonly onKnownReadFailure?: () => void;
 }
 
 /**
@@ -149,6 +151,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     onResponse: deps.onResponse,
     onImageResponse: deps.onImageResponse,
     onInfoResponse: deps.onInfoResponse,
+    onFailure: deps.onKnownReadFailure,
     asExpressRequest: (req) => Object.setPrototypeOf(req, app.request) as IncomingMessage,
   });
   LISTENERS.set(app, imageReadsFirst(app, [...observed, ...imageRead, noRoute], errorHandler, known));

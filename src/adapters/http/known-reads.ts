@@ -30,12 +30,24 @@ export interface KnownReadsDependencies {
   readonly onResponse?: ResponseObserver;
   readonly onImageResponse?: (outcome: CacheOutcome, status: number) => void;
   readonly onInfoResponse?: (status: number) => void;
+  /** Called once per request whose decision failed (a bug: the routes answered it; for metrics). */
+  readonly onFailure?: () => void;
+  /** Milliseconds since the epoch, for the failure warnings' interval; `Date.now` when absent. */
+  readonly now?: () => number;
   /** The request as express would have prepared it, for the access line (`req.ip`, `req.hostname`); run only when the line is written. */
   readonly asExpressRequest?: (req: IncomingMessage) => IncomingMessage;
 }
 
 /** Distinct image URLs (with their `Accept`) whose parse is kept, as many as `memory.renditionRows` by default; a few hundred bytes each. */
 const PREPARED_READS = 20_000;
+
+/**
+ * A failed decision is warned about once per distinct message per minute, and at most this many messages a minute:
+ * it fails on every request that takes the same path, and a line per request would bury the log (the counter has
+ * every one).
+ */
+const FAILURE_WARNING_INTERVAL_MS = 60_000;
+const FAILURE_WARNINGS_PER_INTERVAL = 10;
 
 /** An image URL read once: its request and `Accept` formats, the same objects every time (`GetRendition.known` keys on them). */
 interface PreparedRead {
@@ -63,14 +75,20 @@ export class KnownReads {
    */
   private readonly prepared = new LruMap<string, PreparedRead>(PREPARED_READS);
 
+  /** The failure messages warned about since `warnedSince`. */
+  private readonly warned = new Set<string>();
+  private warnedSince = -Infinity;
+
   constructor(private readonly deps: KnownReadsDependencies) {}
 
   /** What to answer, or `undefined` to leave the request to the routes. Never throws, never writes. */
   decide(req: IncomingMessage): Decision | undefined {
     try {
       return this.tryDecide(req);
-    } catch {
-      // Whatever failed will fail the same way on the usual path, which answers it properly.
+    } catch (error) {
+      // The routes answer the request properly (with an error answer if the request itself is at fault), so a failure
+      // here would only show as a slower hit: it is counted and warned about instead.
+      this.failed(req, error);
       return undefined;
     }
   }
@@ -94,6 +112,23 @@ export class KnownReads {
     // The whole answer is written (to the socket or its buffer) by now: observed here rather than on the response's
     // close, which would cost a listener per request for the same numbers.
     deps.onResponse?.(decision.route, req.method === 'HEAD' ? 'HEAD' : 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private failed(req: IncomingMessage, error: unknown): void {
+    const { deps } = this;
+    deps.onFailure?.();
+    const now = (deps.now ?? Date.now)();
+    if (now - this.warnedSince >= FAILURE_WARNING_INTERVAL_MS) {
+      this.warned.clear();
+      this.warnedSince = now;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.warned.has(message) || this.warned.size >= FAILURE_WARNINGS_PER_INTERVAL) return;
+    this.warned.add(message);
+    deps.logger.warn(
+      { err: error, url: { path: pathOf(req.url) } },
+      'a read from memory failed and was left to the routes (warned once a minute per message)',
+    );
   }
 
   private tryDecide(req: IncomingMessage): Decision | undefined {

@@ -50,6 +50,7 @@ export class PrometheusMetrics {
   private readonly signatureFailures: Counter<'reason'>;
   private readonly legacyRequests: Counter<'alias'>;
   private readonly infoRequests: Counter<'outcome'>;
+  private readonly knownReadFailures: Counter;
   private budget: RenditionBudgetGauge | undefined;
 
   constructor(options: { readonly prefix?: string; readonly renderQueue?: RenderQueueGauge; readonly defaultMetrics?: boolean } = {}) {
@@ -107,6 +108,11 @@ export class PrometheusMetrics {
       registers,
     });
     this.infoRequests = infoRequestCounter(prefix, registers);
+    this.knownReadFailures = new Counter({
+      name: `${prefix}known_read_failures_total`,
+      help: 'Reads whose answer from memory failed (a bug) and were answered by the routes instead; any increase is worth a look',
+      registers,
+    });
     registerQueueGauges(prefix, registers, options.renderQueue);
     registerBudgetMetrics(prefix, registers, () => this.budget);
   }
@@ -152,6 +158,10 @@ export class PrometheusMetrics {
 
   countSignatureFailure(reason: 'missing' | 'mismatch'): void {
     this.signatureFailures.inc({ reason });
+  }
+
+  countKnownReadFailure(): void {
+    this.knownReadFailures.inc();
   }
 
   /** `alias` from the HTTP adapter's closed `LEGACY_ALIASES`. */

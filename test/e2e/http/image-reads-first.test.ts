@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
+import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import type { GetRendition } from '../../../src/application/use-cases/get-rendition.js';
 import { CorsPolicy } from '../../../src/adapters/http/cors.js';
 import { isImageRead } from '../../../src/adapters/http/image-reads-first.js';
 import { KnownReads } from '../../../src/adapters/http/known-reads.js';
@@ -161,5 +163,103 @@ describe('known reads: what memory alone answers (ADR 0034)', function () {
     expect(decide(signed(`/${id}_50_50.jpg`)), 'another size, not stored').to.equal(undefined);
     expect(decide(signed(`/${id}_100_100.bmp`)), 'an invalid format').to.equal(undefined);
     expect(decide(`/${uniqueId('none_')}.json`), 'an unknown id').to.equal(undefined);
+  });
+});
+
+describe('known reads: a failed decision is left to the routes, counted and warned about (ADR 0034)', function () {
+  this.timeout(60_000);
+  let service: TestService;
+
+  before(async () => {
+    service = await startTestService({ delivery: { publicBaseUrl: 'https://cdn.example.test/r/' } });
+  });
+  after(async () => service?.close());
+
+  const failures = async (): Promise<number> => {
+    const text = await (await fetch(`${service.url}/metrics`)).text();
+    return Number(/^lir_known_read_failures_total (\d+)$/m.exec(text)?.[1]);
+  };
+
+  it('answers as before, moves lir_known_read_failures_total and writes one warning for a failure that repeats', async () => {
+    const id = uniqueId('failing_');
+    await uploadOriginal(service.url, id, await photo(400, 300));
+    await (await fetch(`${service.url}/${id}_100_100.jpg`)).arrayBuffer();
+    await settle(service);
+    const before = await fetch(`${service.url}/${id}_100_100.jpg`, { redirect: 'manual' });
+    expect(before.status).to.equal(303);
+    expect(await failures()).to.equal(0);
+
+    // The instance the running service's known reads hold, made to fail as a bug in it would.
+    const getRendition = service.container.get(TOKENS.GetRendition);
+    const known = getRendition.known;
+    getRendition.known = () => {
+      throw new TypeError('a bug in known');
+    };
+    try {
+      for (let request = 0; request < 3; request++) {
+        const answer = await fetch(`${service.url}/${id}_100_100.jpg`, { redirect: 'manual' });
+        expect(answer.status).to.equal(303);
+        expect(answer.headers.get('location')).to.equal(before.headers.get('location'));
+        expect(answer.headers.get('etag')).to.equal(before.headers.get('etag'));
+      }
+    } finally {
+      getRendition.known = known;
+    }
+    expect(await failures()).to.equal(3);
+    const warnings = service.logs.filter((line) => line['log.level'] === 'warn' && (line.error as { message?: string } | undefined)?.message === 'a bug in known');
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.deep.include({ message: 'a read from memory failed and was left to the routes (warned once a minute per message)' });
+    expect(warnings[0]!.error).to.include({ type: 'TypeError' });
+    expect(warnings[0]!.url).to.deep.include({ path: `/${id}_100_100.jpg` });
+  });
+
+  it('warns once per distinct message per minute, ten messages a minute at most', () => {
+    const lines: Array<{ msg: string; err?: { message: string } }> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString('utf8')) as (typeof lines)[number]);
+        done();
+      },
+    });
+    const logger = pino({ level: 'warn' }, sink);
+    let message = 'first';
+    let now = 0;
+    let counted = 0;
+    const reads = new KnownReads({
+      getRendition: {
+        known: () => {
+          throw new Error(message);
+        },
+      } as unknown as GetRendition,
+      getImageInfo: service.container.get(TOKENS.GetImageInfo),
+      logger,
+      cors: new CorsPolicy([]),
+      limits: service.config.limits,
+      delivery: service.config.delivery,
+      signing: undefined,
+      legacy: false,
+      onFailure: () => counted++,
+      now: () => now,
+    });
+    const decide = () => reads.decide({ url: '/some-id_10_10.jpg', headers: {} } as unknown as IncomingMessage);
+    const warned = () => lines.map((line) => line.err?.message);
+    expect(decide()).to.equal(undefined);
+    expect(decide()).to.equal(undefined);
+    expect(warned()).to.deep.equal(['first']);
+    message = 'second';
+    decide();
+    now = 59_999;
+    message = 'first';
+    decide();
+    expect(warned()).to.deep.equal(['first', 'second']);
+    now = 60_000;
+    decide();
+    expect(warned()).to.deep.equal(['first', 'second', 'first']);
+    for (let distinct = 0; distinct < 20; distinct++) {
+      message = `varying ${distinct}`;
+      decide();
+    }
+    expect(warned()).to.have.length(12);
+    expect(counted).to.equal(25);
   });
 });

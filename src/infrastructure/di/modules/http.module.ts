@@ -33,6 +33,7 @@ export function httpModule(config: Config): ContainerModule {
           onInfoResponse: (status) => metrics.observeInfoResponse(status),
           onResponse: (route, method, status, seconds) => metrics.observeRequest(route, method, status, seconds),
           onLegacyRequest: (alias) => metrics.countLegacyRequest(alias),
+          onKnownReadFailure: () => metrics.countKnownReadFailure(),
         }),
       [
         TOKENS.IssueToken,
