@@ -45,6 +45,8 @@ export interface HttpSettings {
   };
   /** `compat.legacy` (SPEC §10): accept what clients of the original service send. */
   readonly compat: { readonly legacy: boolean };
+  /** `memory.renditionRows`: as many image URLs keep their parse for reads answered from memory (ADR 0034). */
+  readonly memory: { readonly renditionRows: number };
 }
 
 export interface HttpDependencies {
@@ -148,6 +150,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     delivery: settings.delivery,
     signing: imageRoutes.signing,
     legacy: legacy !== undefined,
+    preparedReads: settings.memory.renditionRows,
     onResponse: deps.onResponse,
     onImageResponse: deps.onImageResponse,
     onInfoResponse: deps.onInfoResponse,

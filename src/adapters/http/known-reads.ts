@@ -27,6 +27,12 @@ export interface KnownReadsDependencies {
   readonly signing: UrlSigningKeys | undefined;
   /** `compat.legacy`: URLs are read in the legacy dialect (a URL that uses a legacy form is left to the router, which counts it). */
   readonly legacy: boolean;
+  /**
+   * Distinct image URLs (with their `Accept`) whose parse is kept, a few hundred bytes each: `memory.renditionRows`,
+   * since a URL whose rendition row is not in memory is not answered here anyway. 0 leaves every image read to the
+   * routes (no rendition row is in memory to answer one from).
+   */
+  readonly preparedReads: number;
   readonly onResponse?: ResponseObserver;
   readonly onImageResponse?: (outcome: CacheOutcome, status: number) => void;
   readonly onInfoResponse?: (status: number) => void;
@@ -37,9 +43,6 @@ export interface KnownReadsDependencies {
   /** The request as express would have prepared it, for the access line (`req.ip`, `req.hostname`); run only when the line is written. */
   readonly asExpressRequest?: (req: IncomingMessage) => IncomingMessage;
 }
-
-/** Distinct image URLs (with their `Accept`) whose parse is kept, as many as `memory.renditionRows` by default; a few hundred bytes each. */
-const PREPARED_READS = 20_000;
 
 /**
  * A failed decision is warned about once per distinct message per minute, and at most this many messages a minute:
@@ -73,13 +76,15 @@ export class KnownReads {
    * Valid, signed (when signing is on) image URLs by URL and `Accept` header: a URL read again needs no parse and no
    * HMAC, the same string having been checked before.
    */
-  private readonly prepared = new LruMap<string, PreparedRead>(PREPARED_READS);
+  private readonly prepared: LruMap<string, PreparedRead>;
 
   /** The failure messages warned about since `warnedSince`. */
   private readonly warned = new Set<string>();
   private warnedSince = -Infinity;
 
-  constructor(private readonly deps: KnownReadsDependencies) {}
+  constructor(private readonly deps: KnownReadsDependencies) {
+    this.prepared = new LruMap(deps.preparedReads);
+  }
 
   /** What to answer, or `undefined` to leave the request to the routes. Never throws, never writes. */
   decide(req: IncomingMessage): Decision | undefined {
@@ -140,6 +145,7 @@ export class KnownReads {
       const info = deps.getImageInfo.known({ id, ifNoneMatch: entityTags(req.headers['if-none-match']) });
       return info && { route: 'info', write: (q, s, h) => writeInfo(q, s, info, h) };
     }
+    if (deps.preparedReads === 0) return undefined;
     const read = this.prepare(req, url, path);
     if (read === undefined) return undefined;
     // The same objects for a URL read again: `GetRendition.known` keeps its naming per request and formats.

@@ -53,14 +53,15 @@ export interface GetRenditionDependencies {
   readonly lock?: RenditionLock;
   /** Keeps stored renditions within a byte budget (SPEC §8); without one, they are kept until purged. */
   readonly budget?: RenditionBudget;
-  /** What {@link GetRendition.known} answers from; without them, it answers nothing. */
-  readonly known?: { readonly rows: KnownRows; readonly bytes?: KnownBytes };
+  /**
+   * What {@link GetRendition.known} answers from; without them, it answers nothing. `locations`: how many public
+   * rendition URLs it keeps for redirects (a URL is a few dozen bytes), as many as the rendition rows in memory
+   * (`memory.renditionRows`): a URL without its row answers nothing.
+   */
+  readonly known?: { readonly rows: KnownRows; readonly bytes?: KnownBytes; readonly locations: number };
 }
 
 const DEFAULT_LOCK_WAIT_MS = 5_000;
-
-/** Public rendition URLs remembered for answers from memory, as many as `memory.renditionRows` by default; a URL is a few dozen bytes. */
-const KNOWN_LOCATIONS = 20_000;
 
 export interface GetRenditionInput {
   readonly request: ImageRequest;
@@ -116,7 +117,7 @@ export class GetRendition {
    * Where each rendition a redirect was answered for can be fetched, or `null` when the cache has no URL for it (it is
    * streamed): `locate` of a public URL depends on the key alone. Signed URLs expire, so they are never kept here.
    */
-  private readonly locations = new LruMap<string, RenditionLocation | null>(KNOWN_LOCATIONS);
+  private readonly locations: LruMap<string, RenditionLocation | null>;
   /**
    * The rendition each request object named last, for which original row and `Accept` formats: a caller that hands
    * over the same request and formats objects again (the hot path keeps them per URL) skips the naming and its hash.
@@ -125,6 +126,7 @@ export class GetRendition {
 
   constructor(private readonly deps: GetRenditionDependencies) {
     this.settings = deps.settings;
+    this.locations = new LruMap(deps.known?.locations ?? 0);
   }
 
   /**

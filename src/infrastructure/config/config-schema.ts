@@ -176,7 +176,10 @@ export const configSchema = z.strictObject({
     legacy: z.boolean().default(false),
   }).prefault({}),
   memory: z.strictObject({
-    /** Rendition rows answered from memory (a hit then needs no index query); 0 asks the index on every request. */
+    /**
+     * Rendition rows answered from memory (a hit then needs no index query), and as many parsed image URLs and public
+     * rendition URLs kept beside them (ADR 0034); 0 asks the index on every request.
+     */
     renditionRows: z.number().int().min(0).default(20_000),
     /** The backstop for a row whose removal was never announced here (PostgreSQL announces them: LISTEN/NOTIFY). */
     rowTtlSeconds: positiveInt.default(300),

@@ -138,6 +138,7 @@ describe('known reads: what memory alone answers (ADR 0034)', function () {
       delivery: service.config.delivery,
       signing: new UrlSigningKeys(service.config.signing.keys),
       legacy: false,
+      preparedReads: service.config.memory.renditionRows,
     });
   });
   after(async () => service?.close());
@@ -238,6 +239,7 @@ describe('known reads: a failed decision is left to the routes, counted and warn
       delivery: service.config.delivery,
       signing: undefined,
       legacy: false,
+      preparedReads: 100,
       onFailure: () => counted++,
       now: () => now,
     });
@@ -261,5 +263,74 @@ describe('known reads: a failed decision is left to the routes, counted and warn
     }
     expect(warned()).to.have.length(12);
     expect(counted).to.equal(25);
+  });
+});
+
+describe('known reads keep as many parsed URLs as memory.renditionRows (ADR 0034)', function () {
+  this.timeout(60_000);
+  let service: TestService;
+
+  before(async () => {
+    service = await startTestService({ memory: { renditionRows: 0 } });
+  });
+  after(async () => service?.close());
+
+  /** Known reads over a `GetRendition` that records the request objects it is handed and answers nothing. */
+  function recording(preparedReads: number) {
+    const requests: unknown[] = [];
+    const reads = new KnownReads({
+      getRendition: {
+        known: (input: { request: unknown }) => {
+          requests.push(input.request);
+          return undefined;
+        },
+      } as unknown as GetRendition,
+      getImageInfo: service.container.get(TOKENS.GetImageInfo),
+      logger: pino({ level: 'silent' }),
+      cors: new CorsPolicy([]),
+      limits: service.config.limits,
+      delivery: service.config.delivery,
+      signing: undefined,
+      legacy: false,
+      preparedReads,
+    });
+    const read = (url: string) => reads.decide({ url, headers: {} } as unknown as IncomingMessage);
+    return { requests, read };
+  }
+
+  it('reads a URL again from its kept parse while it is among the last preparedReads, and parses it afresh after', () => {
+    for (const [preparedReads, kept] of [[3, true], [2, false]] as const) {
+      const { requests, read } = recording(preparedReads);
+      for (const url of ['/a_10_10.jpg', '/b_10_10.jpg', '/c_10_10.jpg', '/a_10_10.jpg']) read(url);
+      expect(requests).to.have.length(4);
+      expect(requests[3] === requests[0], `${preparedReads} kept: the same request object`).to.equal(kept);
+    }
+  });
+
+  it('with memory.renditionRows = 0, leaves image reads to the routes without parsing them, and still answers image info from memory', async () => {
+    const { requests, read } = recording(0);
+    expect(read('/a_10_10.jpg')).to.equal(undefined);
+    expect(requests).to.have.length(0);
+
+    const id = uniqueId('norows_');
+    await uploadOriginal(service.url, id, await photo(400, 300));
+    await (await fetch(`${service.url}/${id}_100_100.jpg`)).arrayBuffer();
+    await settle(service);
+    const getRendition = service.container.get(TOKENS.GetRendition);
+    const known = getRendition.known;
+    let asked = 0;
+    getRendition.known = (input) => {
+      asked++;
+      return known.call(getRendition, input);
+    };
+    try {
+      expect((await fetch(`${service.url}/${id}_100_100.jpg`, { redirect: 'manual' })).status).to.equal(200);
+      expect(asked, 'the running service never asks').to.equal(0);
+    } finally {
+      getRendition.known = known;
+    }
+    await (await fetch(`${service.url}/${id}.json`)).arrayBuffer();
+    const info = recording(0).read(`/${id}.json`);
+    expect(info?.route).to.equal('info');
   });
 });

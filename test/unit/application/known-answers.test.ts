@@ -21,7 +21,7 @@ const PUBLIC_BASE_URL = 'https://cdn.example.test/renditions/';
 const ROW_TTL_MS = 60_000;
 
 /** The use cases over the memory decorators as the composition root wires them, on the in-memory fakes. */
-function world(publicBaseUrl?: string) {
+function world(publicBaseUrl?: string, locations = 100) {
   const clock = new ManualClock();
   const logger = new TestLogger();
   const store = new InMemoryCacheIndex();
@@ -32,7 +32,7 @@ function world(publicBaseUrl?: string) {
   const transformer = new SharpTransformer({ timeoutMs: 15_000, avifEffort: 0 });
   const background = new BackgroundTasks(logger);
   const getRendition = new GetRendition({
-    index, originals, cache, transformer, clock, background, logger, settings: RENDER_SETTINGS, known: { rows: index, bytes: cache },
+    index, originals, cache, transformer, clock, background, logger, settings: RENDER_SETTINGS, known: { rows: index, bytes: cache, locations },
   });
   const getImageInfo = new GetImageInfo({ index, originals, transformer, placeholders: new HashPlaceholderEncoder(), logger, known: index });
   return { clock, store, index, bucket, cache, originals, background, getRendition, getImageInfo };
@@ -103,6 +103,18 @@ describe('answers from memory alone (ADR 0034)', () => {
       expect(Buffer.from(known.object.bytes)).to.deep.equal(await collect(hit.object.body));
       expect([known.object.size, known.object.contentType, known.rendition.etag]).to.deep.equal([hit.object.size, hit.object.contentType, hit.rendition.etag]);
       expect(w.bucket.opens, 'the store was not opened again').to.equal(opens);
+    });
+
+    it('keeps as many public URLs as it is given (memory.renditionRows), the least recently used dropped first', async () => {
+      const w = world(PUBLIC_BASE_URL, 2);
+      const original = await seed(w, jpeg);
+      const requests = [input(`/${original.id}_32_24.jpg`), input(`/${original.id}_16_12.jpg`), input(`/${original.id}_8_6.jpg`)];
+      for (const request of requests) expect((await stored(w, request)).kind).to.equal('redirect');
+      expect(w.getRendition.known(requests[0]!), 'its URL dropped for the third one').to.equal(undefined);
+      expect(w.getRendition.known(requests[1]!)?.kind).to.equal('redirect');
+      expect(w.getRendition.known(requests[2]!)?.kind).to.equal('redirect');
+      await w.getRendition.execute(requests[0]!);
+      expect(w.getRendition.known(requests[0]!)?.kind, 'located again').to.equal('redirect');
     });
 
     it('answers a 304 for a matching If-None-Match', async () => {

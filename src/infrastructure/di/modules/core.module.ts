@@ -69,7 +69,7 @@ function getRendition(context: ResolutionContext, config: Config): GetRendition 
     lock: context.get(TOKENS.RenditionLock),
     budget: context.get(TOKENS.RenditionBudget, { optional: true }),
     settings: renditionSettings(config),
-    known: rows && { rows, bytes: knownBytes(cache) },
+    known: rows && { rows, bytes: knownBytes(cache), locations: config.memory.renditionRows },
   });
 }
 

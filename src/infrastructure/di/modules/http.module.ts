@@ -26,6 +26,7 @@ export function httpModule(config: Config): ContainerModule {
             cors: config.cors,
             signing: config.signing,
             compat: config.compat,
+            memory: { renditionRows: config.memory.renditionRows },
           },
           metrics,
           onImageResponse: (outcome) => metrics.observeImageResponse(outcome),
