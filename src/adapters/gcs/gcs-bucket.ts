@@ -76,12 +76,12 @@ export class GcsBucket implements ObjectBucket {
     });
   }
 
-  async *list(prefix: string): AsyncIterable<ListedObject> {
+  async *list(prefix: string, maxResults = LIST_PAGE_SIZE): AsyncIterable<ListedObject> {
     let pageToken: string | undefined;
     do {
       const [files, nextQuery] = await this.call(`list ${prefix}`, () =>
         // The delimiter leaves what is below a further '/' out (as prefixes, not read).
-        this.bucket.getFiles({ prefix, delimiter: '/', autoPaginate: false, maxResults: LIST_PAGE_SIZE, ...(pageToken === undefined ? {} : { pageToken }) }),
+        this.bucket.getFiles({ prefix, delimiter: '/', autoPaginate: false, maxResults, ...(pageToken === undefined ? {} : { pageToken }) }),
       );
       for (const file of files) {
         const size = Number(file.metadata.size);

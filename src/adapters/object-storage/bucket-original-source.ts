@@ -27,13 +27,15 @@ export class BucketOriginalSource implements OriginalSource {
     prefix: string,
     /** How reports name the source, e.g. `s3://bucket/photos/`. */
     private readonly label: string,
+    /** Names per listing request; the bucket's largest page when absent (a test lists several pages of a few objects). */
+    private readonly pageSize?: number,
   ) {
     const trimmed = prefix.replace(/^\/+|\/+$/g, '');
     this.prefix = trimmed === '' ? '' : `${trimmed}/`;
   }
 
   async *entries(): AsyncIterable<SourceEntry> {
-    const listing = this.bucket.list(this.prefix)[Symbol.asyncIterator]();
+    const listing = this.bucket.list(this.prefix, this.pageSize)[Symbol.asyncIterator]();
     for (;;) {
       let next: IteratorResult<ListedObject>;
       try {

@@ -49,9 +49,10 @@ export interface ObjectBucket {
    * Every object directly under `prefix` (`''` or ending in `/`): no name below a further `/`, in the
    * bucket's listing order (by name), page after page as the iteration goes. A bulk import's source (`lir
    * import s3://…`); absent on buckets that are never one, such as a folder (the import reads the folder
-   * itself). A failure throws `StoreUnavailableError` from the iteration.
+   * itself). A failure throws `StoreUnavailableError` from the iteration. `pageSize`: at most this many names
+   * (objects and further prefixes) per request, 1 … 1000; 1000 (S3's and Cloud Storage's largest page) when absent.
    */
-  list?(prefix: string): AsyncIterable<ListedObject>;
+  list?(prefix: string, pageSize?: number): AsyncIterable<ListedObject>;
 
   /**
    * Resolves when the bucket answers and is usable. `prefix` is where the calling store's names live (`''` for

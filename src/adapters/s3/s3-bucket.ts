@@ -14,7 +14,7 @@ import type { ListedObject, ObjectBucket, ObjectMetadata } from '../object-stora
 import { unavailableOnFailure } from '../object-storage/object-names.js';
 import type { S3Config } from './s3-config.js';
 
-// DeleteObjects accepts at most 1000 keys per request.
+// DeleteObjects accepts at most 1000 keys per request, and a listing page holds at most 1000.
 const DELETE_BATCH_SIZE = 1000;
 
 /** An S3 bucket (AWS or S3-compatible) as an `ObjectBucket`: not-found becomes `undefined`, every other failure `StoreUnavailableError`. */
@@ -89,12 +89,12 @@ export class S3Bucket implements ObjectBucket {
     });
   }
 
-  async *list(Prefix: string): AsyncIterable<ListedObject> {
+  async *list(Prefix: string, MaxKeys = DELETE_BATCH_SIZE): AsyncIterable<ListedObject> {
     let ContinuationToken: string | undefined;
     do {
       const page = await this.call(`list ${Prefix}`, () =>
         // The delimiter leaves what is below a further '/' out (as CommonPrefixes, not read).
-        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, Delimiter: '/', ContinuationToken, MaxKeys: DELETE_BATCH_SIZE })),
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, Delimiter: '/', ContinuationToken, MaxKeys })),
       );
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined) continue;
