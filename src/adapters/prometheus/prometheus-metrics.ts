@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { HotCounter, HotHistogram } from './hot-metrics.js';
 import type { CacheOutcome } from '../../application/cache-outcome.js';
 
 /** The render queue as the metrics see it (a `RenderGate`). */
@@ -23,8 +24,8 @@ export type RenderOutcome = 'ok' | 'failed';
  */
 const RENDER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
 
-function infoRequestCounter(prefix: string, registers: Registry[]): Counter<'outcome'> {
-  return new Counter({
+function infoRequestCounter(prefix: string, registers: Registry[]): HotCounter<'outcome'> {
+  return new HotCounter({
     name: `${prefix}info_requests_total`,
     help: 'Image info (/{id}.json) answers by outcome: ok (the document) or not_modified (304); errors count in http_requests_total',
     labelNames: ['outcome'],
@@ -40,16 +41,17 @@ function infoRequestCounter(prefix: string, registers: Registry[]): Counter<'out
  */
 export class PrometheusMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'route' | 'method' | 'status'>;
-  private readonly requestSeconds: Histogram<'route'>;
-  private readonly cache: Counter<'outcome'>;
+  // Counted on every request: hot metrics (hot-metrics.ts), which prom-client reads when scraped.
+  private readonly requests: HotCounter<'route' | 'method' | 'status'>;
+  private readonly requestSeconds: HotHistogram<'route'>;
+  private readonly cache: HotCounter<'outcome'>;
   private readonly renders: Counter<'format' | 'outcome'>;
   private readonly renderSeconds: Histogram<'format'>;
   private readonly uploadBytes: Counter;
   private readonly backendErrors: Counter<'component' | 'code'>;
   private readonly signatureFailures: Counter<'reason'>;
   private readonly legacyRequests: Counter<'alias'>;
-  private readonly infoRequests: Counter<'outcome'>;
+  private readonly infoRequests: HotCounter<'outcome'>;
   private readonly knownReadFailures: Counter;
   private budget: RenditionBudgetGauge | undefined;
 
@@ -57,19 +59,19 @@ export class PrometheusMetrics {
     const prefix = options.prefix ?? 'lir_';
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix });
-    this.requests = new Counter({
+    this.requests = new HotCounter({
       name: `${prefix}http_requests_total`,
       help: 'HTTP requests answered, by route, method and status',
       labelNames: ['route', 'method', 'status'],
       registers,
     });
-    this.requestSeconds = new Histogram({
+    this.requestSeconds = new HotHistogram({
       name: `${prefix}http_request_duration_seconds`,
       help: 'Time to answer an HTTP request, by route',
       labelNames: ['route'],
       registers,
     });
-    this.cache = new Counter({
+    this.cache = new HotCounter({
       name: `${prefix}cache_requests_total`,
       help: 'Image requests by how they were answered: hit, miss (rendered), coalesced (shared a render), redirect, not-modified',
       labelNames: ['outcome'],
@@ -131,16 +133,16 @@ export class PrometheusMetrics {
   }
 
   observeInfoResponse(status: number): void {
-    this.infoRequests.inc({ outcome: status === 304 ? 'not_modified' : 'ok' });
+    this.infoRequests.inc(status === 304 ? 'not_modified' : 'ok');
   }
 
   observeRequest(route: string, method: string, status: number, seconds: number): void {
-    this.requests.inc({ route, method, status: String(status) });
-    this.requestSeconds.observe({ route }, seconds);
+    this.requests.inc(route, method, String(status));
+    this.requestSeconds.observe(route, seconds);
   }
 
   observeImageResponse(outcome: CacheOutcome): void {
-    this.cache.inc({ outcome });
+    this.cache.inc(outcome);
   }
 
   observeRender(format: string, outcome: RenderOutcome, seconds: number): void {
