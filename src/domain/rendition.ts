@@ -109,12 +109,23 @@ export function canonicalSpec(spec: RenditionSpec): string {
  * key puts every rendition of an original under one prefix, so a purge is one listing.
  */
 export class Rendition {
+  /** `{id}/{version[0..16]}/{fingerprint}.{ext}`. */
+  declare readonly key: string;
+  /** A strong validator: the same key always names the same bytes (same original version, same spec). */
+  declare readonly etag: string;
+
   private constructor(
     readonly original: OriginalKey,
     readonly spec: RenditionSpec,
     /** 32 hex chars of SHA-256 over the canonical spec: short keys, collisions out of reach. */
     readonly fingerprint: string,
   ) {
+    // Computed once, as the fingerprint is: every hit reads both, and looks the key up in maps (a string made per
+    // read is hashed per look-up). Not enumerable: a rendition compares and serialises by its identity alone.
+    Object.defineProperties(this, {
+      key: { value: renditionObjectKey(original, fingerprint, spec.format) },
+      etag: { value: `"${original.version.slice(0, 16)}-${fingerprint}"` },
+    });
     Object.freeze(this);
   }
 
@@ -123,18 +134,8 @@ export class Rendition {
     return new Rendition({ id: original.id, version: original.version }, spec, fingerprint);
   }
 
-  /** `{id}/{version[0..16]}/{fingerprint}.{ext}`. */
-  get key(): string {
-    return renditionObjectKey(this.original, this.fingerprint, this.spec.format);
-  }
-
   get contentType(): string {
     return contentTypeOf(this.spec.format);
-  }
-
-  /** A strong validator: the same key always names the same bytes (same original version, same spec). */
-  get etag(): string {
-    return `"${this.original.version.slice(0, 16)}-${this.fingerprint}"`;
   }
 }
 
