@@ -18,6 +18,8 @@ export interface RawOptions {
    */
   readonly halfClose?: boolean;
   readonly timeoutMs?: number;
+  /** Write the body in pieces of this many bytes, one write every millisecond, so that the server reads it in as many chunks. */
+  readonly pieceBytes?: number;
 }
 
 /**
@@ -32,9 +34,17 @@ export function exchangeRaw(url: string, head: string, body: Buffer, options: Ra
     const received: Buffer[] = [];
     let error: string | undefined;
     const socket = connect(Number(port), hostname, () => {
+      socket.setNoDelay(true);
       socket.write(head, 'latin1');
-      if (options.halfClose === true) socket.end(body);
-      else socket.write(body);
+      const pieceBytes = options.pieceBytes ?? Math.max(1, body.length);
+      const writeFrom = (at: number): void => {
+        const piece = body.subarray(at, at + pieceBytes);
+        const last = at + pieceBytes >= body.length;
+        if (last && options.halfClose === true) socket.end(piece);
+        else socket.write(piece);
+        if (!last) setTimeout(() => writeFrom(at + pieceBytes), 1);
+      };
+      writeFrom(0);
     });
     const timer = setTimeout(() => {
       error = `no close within ${timeoutMs} ms`;

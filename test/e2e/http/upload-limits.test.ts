@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
+import sharp from 'sharp';
 import { MAX_PARTS, MULTIPART_ALLOWANCE_BYTES } from '../../../src/adapters/http/upload-body.js';
 import { solidJpeg } from '../../support/image-fixtures.js';
 import { exchangeRaw, type RawExchange } from '../../support/raw-http.js';
@@ -60,6 +62,34 @@ describe('e2e: the whole upload body is bounded, whatever its parts (SPEC §5.2)
     const answer = await postChunked(service, 'limits-junk-field', token, [part('caption', field), part('image', jpeg, 'a.jpg')], true);
     expect(answer.status, answer.body).to.equal(413);
     expect(errorCode(answer)).to.equal('PAYLOAD_TOO_LARGE');
+  });
+
+  it('stores the image byte for byte, from a body of declared length or a chunked one, read in many pieces', async () => {
+    // Noise, so that the image is many kilobytes: many pieces, each copied to its own place.
+    const noise = { type: 'gaussian' as const, mean: 128, sigma: 40 };
+    const image = await sharp({ create: { width: 200, height: 150, channels: 3, background: '#888', noise } }).jpeg({ quality: 80 }).toBuffer();
+    expect(image.length).to.be.within(8 * 1024, MAX_BYTES);
+    const version = createHash('sha256').update(image).digest('hex');
+    const imagePart = part('image', image, 'a.jpg');
+    const pieces = Array.from({ length: Math.ceil(imagePart.length / 1000) }, (_, i) => imagePart.subarray(i * 1000, (i + 1) * 1000));
+    const declared = Buffer.concat([imagePart, closing]);
+    const answers = {
+      chunked: await postChunked(service, 'limits-pieces-chunked', await tokenFor(service.url, 'limits-pieces-chunked'), pieces),
+      declared: await exchangeRaw(
+        service.url,
+        `POST /limits-pieces-declared HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Token: ${await tokenFor(service.url, 'limits-pieces-declared')}\r\n` +
+          `Content-Type: multipart/form-data; boundary=${BOUNDARY}\r\nContent-Length: ${declared.length}\r\n\r\n`,
+        declared,
+        { pieceBytes: 1000 },
+      ),
+    };
+    for (const [framing, answer] of Object.entries(answers)) {
+      expect(answer.status, `${framing}: ${answer.body}`).to.equal(201);
+      expect(JSON.parse(answer.body), framing).to.include({ bytes: image.length, original_width: 200, original_height: 150 });
+      // The info document's ETag starts with the stored bytes' content version (their SHA-256).
+      const etag = (await fetch(`${service.url}/limits-pieces-${framing}.json`)).headers.get('etag');
+      expect(etag, framing).to.match(new RegExp(`^"${version.slice(0, 16)}-`));
+    }
   });
 
   it('accepts other parts, files and fields, before the image', async () => {
