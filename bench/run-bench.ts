@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_AVIF_EFFORT } from '../src/domain/render-cost.js';
-import { COMMON_ENV, QUALITY, ROOT, serviceEnvFrom, settingsFromEnv, uploadFile, type Bench, type Format, type Target } from './lib/bench.js';
+import { COMMON_ENV, QUALITY, ROOT, serviceEnvFrom, settingsFromEnv, START_NODE_ARGS, uploadFile, type Bench, type Format, type Target } from './lib/bench.js';
 import { chartSvg } from './lib/chart.js';
 import { startReference, startService, type ChildServer } from './lib/child-server.js';
 import { prepareImages, type BenchImage } from './lib/images.js';
@@ -67,7 +67,7 @@ async function startBench(work: string, servers: ChildServer[]): Promise<Bench> 
   const started = <T extends ChildServer>(server: T): T => (servers.push(server), server);
   const newService = async (name: string, env: Readonly<Record<string, string>> = {}): Promise<ChildServer> => {
     const dataDir = mkdtempSync(path.join(work, `${name}-data-`));
-    return started(await startService(name, serviceEntry, { DATA_DIR: dataDir, ...serviceEnv, ...env }));
+    return started(await startService(name, serviceEntry, { DATA_DIR: dataDir, ...serviceEnv, ...env }, START_NODE_ARGS));
   };
   const references = new Map<string, Promise<ChildServer>>();
   const reference = (name: string, script: string, env: Readonly<Record<string, string>> = {}): Promise<ChildServer> => {

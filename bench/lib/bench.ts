@@ -29,6 +29,20 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
 /** Every server process gets the same allocator setting (docs/adr/0012-performance-levers.md). */
 export const COMMON_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
+/**
+ * The node flags `npm start` runs the production build with (package.json's start script), so that the bench
+ * measures the service as it is started in production.
+ */
+export function startNodeArgs(startScript: string): string[] {
+  const match = /\bnode((?: --\S+)*) dist\/src\/infrastructure\/main\.js\b/.exec(startScript);
+  if (match === null) throw new Error(`the start script does not run node … dist/src/infrastructure/main.js: ${startScript}`);
+  return match[1]!.split(' ').filter((flag) => flag !== '');
+}
+
+export const START_NODE_ARGS: readonly string[] = startNodeArgs(
+  (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start,
+);
+
 /** The service's environment beyond PORT/HOST/DATA_DIR/LOG_LEVEL; the thread pool as `npm start` sizes it; BENCH_SERVICE_ENV on top. */
 export function serviceEnvFrom(env: NodeJS.ProcessEnv): Readonly<Record<string, string>> {
   return {

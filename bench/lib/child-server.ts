@@ -84,12 +84,16 @@ export async function startReference(name: string, args: readonly string[], env:
   return wrap(name, child, `http://127.0.0.1:${port}`);
 }
 
-/** Starts the production build of the service (the launcher the tests and the soak use) and waits for `/healthz`. */
-export async function startService(name: string, entry: string, env: Record<string, string>): Promise<ChildServer> {
+/**
+ * Starts the production build of the service (the launcher the tests and the soak use) with `nodeArgs` (those of
+ * `npm start`) and waits for `/healthz`.
+ */
+export async function startService(name: string, entry: string, env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<ChildServer> {
   // A fixed port: at LOG_LEVEL=warn the service does not log the "listening" line with its URL.
   const port = await freePort();
   const service = await startChildService({
     entry,
+    nodeArgs,
     env: { PORT: String(port), LOG_LEVEL: 'warn', ...env },
     inheritEnv: true,
     stderr: 'inherit',

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { COMMON_ENV, fmt, ROOT, type Settings } from './bench.js';
+import { COMMON_ENV, fmt, ROOT, START_NODE_ARGS, type Settings } from './bench.js';
 import type { ScenarioOutput, Section } from './scenario.js';
 
 /** The report's last section comes from `npm run soak -- --hostile`, not from here: a new report keeps it. */
@@ -59,7 +59,7 @@ function header(settings: Settings, elapsedSeconds: number): string[] {
 function settingsLines(serviceEnv: Readonly<Record<string, string>>): string[] {
   const env = (vars: Readonly<Record<string, string>>): string => Object.entries(vars).map(([k, v]) => `\`${k}=${v}\``).join(', ');
   return [
-    '* Service: `node dist/src/infrastructure/main.js` (production build), SQLite index and filesystem stores in a',
+    `* Service: \`${['node', ...START_NODE_ARGS, 'dist/src/infrastructure/main.js'].join(' ')}\` (production build, as \`npm start\` runs it), SQLite index and filesystem stores in a`,
     `  temporary DATA_DIR, LOG_LEVEL=warn, HOST=127.0.0.1; extra environment: ${env(serviceEnv)}.`,
     '  Misses use `GET /{id}_{w}_{h}.{jpg|webp}` (fit clip, default quality 80); redirect hits a 303 to PUBLIC_BASE_URL;',
     '  proxy hits `?proxy=true` (bytes streamed from the filesystem cache).',

@@ -242,11 +242,13 @@ describe('Dockerfile', () => {
       expect(ofKind(runtime(), 'WORKDIR').length + ofKind(stages()[0]!.body, 'WORKDIR').length).to.be.greaterThan(0);
     });
 
-    it('starts the built entry point with source maps, stops on SIGTERM', () => {
+    it("starts the built entry point with npm start's node flags (source maps, a 4 MB young generation), stops on SIGTERM", () => {
       const cmd = execForm(content(ofKind(runtime(), 'CMD').at(-1)!));
-      expect(cmd).to.deep.equal(['node', '--enable-source-maps', 'dist/src/infrastructure/main.js']);
+      expect(cmd).to.deep.equal(['node', '--enable-source-maps', '--max-semi-space-size=4', 'dist/src/infrastructure/main.js']);
+      const { scripts } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+      expect(scripts.start.endsWith(` ${cmd.join(' ')}`), scripts.start).to.equal(true);
       // tsconfig.build.json compiles with rootDir "." into dist/, so this is src/infrastructure/main.ts.
-      expect(existsSync(path.join(REPO_ROOT, cmd[2]!.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).to.equal(true);
+      expect(existsSync(path.join(REPO_ROOT, cmd.at(-1)!.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).to.equal(true);
       expect(ofKind(runtime(), 'STOPSIGNAL').map(content)).to.deep.equal(['SIGTERM']);
       expect(ofKind(runtime(), 'ENTRYPOINT')).to.have.length(0);
     });

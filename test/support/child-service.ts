@@ -14,6 +14,8 @@ export interface ChildServiceOptions {
   readonly env: Readonly<Record<string, string>>;
   /** The entry module: `src/infrastructure/main.ts` under tsx by default; a built `main.js` runs under plain node. */
   readonly entry?: string;
+  /** Node flags before the entry (a built `main.js` started as `npm start` starts it); none by default. */
+  readonly nodeArgs?: readonly string[];
   /** Pass this process's environment on (a benchmark's `UV_THREADPOOL_SIZE`, `MALLOC_ARENA_MAX`); by default only PATH and HOME. */
   readonly inheritEnv?: boolean;
   /** Keep every JSON log line in `logs` (the default); a long soak run, which reads none, turns it off. */
@@ -55,7 +57,8 @@ export interface SpawnedService extends Omit<ChildService, 'url'> {
 export function spawnService(options: ChildServiceOptions): SpawnedService {
   const entry = options.entry ?? MAIN;
   const env = { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...options.env };
-  const child = spawn(process.execPath, entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry], {
+  const args = [...(options.nodeArgs ?? []), ...(entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry])];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...(options.inheritEnv ? process.env : { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }), ...env },
     stdio: ['ignore', 'pipe', options.stderr ?? 'pipe'],
