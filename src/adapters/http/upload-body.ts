@@ -124,34 +124,50 @@ function imageCapacity(req: IncomingMessage, maxBytes: number): number | undefin
 }
 
 /**
- * The image part's bytes. With a declared body length they are copied into one buffer of that size as they
- * arrive, so each socket chunk is garbage at once, rather than kept until the end (promoted by then, and freed
- * only by a full collection) and then copied once more by `Buffer.concat`: an upload of n bytes holds n, not
- * 2n, at its peak (ADR 0026, "Peak memory, revisited"). A chunked body keeps its chunks and joins them at the end.
+ * How much of the declared length must have arrived before a buffer of the whole length is allocated: a client may
+ * declare `uploads.maxBytes` and send a few bytes, and must not make the service hold more than four times what it
+ * sent.
+ */
+const FILLED_BEFORE_ALLOCATION = 1 / 4;
+
+/**
+ * The image part's bytes. With a declared body length, once a quarter of it has arrived they are copied into one
+ * buffer of that length and every later chunk as it arrives, so socket chunks are garbage at once rather than kept
+ * until the end (promoted by then, and freed only by a full collection) and copied once more by `Buffer.concat`:
+ * an upload of n bytes holds at most 1.25 n, not 2 n, at its peak (ADR 0026, "Peak memory, revisited"). A chunked
+ * body keeps its chunks and joins them at the end.
  */
 class ImageBytes {
   private buffer: Buffer | undefined;
+  private chunks: Buffer[] = [];
   private length = 0;
-  private readonly chunks: Buffer[] = [];
 
-  constructor(private readonly capacity: number | undefined) {}
+  constructor(private capacity: number | undefined) {}
 
   add(chunk: Buffer): void {
-    if (this.capacity !== undefined && this.length + chunk.length <= this.capacity) {
-      // Allocated on the first chunk: a request that never sends its image allocates nothing.
-      this.buffer ??= Buffer.allocUnsafe(this.capacity);
+    const length = this.length + chunk.length;
+    if (this.buffer !== undefined && length <= this.buffer.length) {
       chunk.copy(this.buffer, this.length);
     } else {
-      // More than the declared length (a parser that miscounts would be the only way): kept as chunks from here on.
-      if (this.buffer !== undefined && this.chunks.length === 0) this.chunks.push(this.buffer.subarray(0, this.length));
+      if (this.buffer !== undefined) {
+        // More than the declared length (a parser that miscounts would be the only way): chunks from here on.
+        this.chunks = [this.buffer.subarray(0, this.length)];
+        this.buffer = undefined;
+        this.capacity = undefined;
+      }
       this.chunks.push(chunk);
+      if (this.capacity !== undefined && length <= this.capacity && length >= this.capacity * FILLED_BEFORE_ALLOCATION) {
+        this.buffer = Buffer.allocUnsafe(this.capacity);
+        let at = 0;
+        for (const part of this.chunks) at += part.copy(this.buffer, at);
+        this.chunks = [];
+      }
     }
-    this.length += chunk.length;
+    this.length = length;
   }
 
   bytes(): Buffer {
-    if (this.chunks.length > 0) return Buffer.concat(this.chunks, this.length);
-    return this.buffer === undefined ? Buffer.alloc(0) : this.buffer.subarray(0, this.length);
+    return this.buffer !== undefined ? this.buffer.subarray(0, this.length) : Buffer.concat(this.chunks, this.length);
   }
 }
 
