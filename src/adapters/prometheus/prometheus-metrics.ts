@@ -33,6 +33,14 @@ function infoRequestCounter(prefix: string, registers: Registry[]): HotCounter<'
   });
 }
 
+function knownReadFailureCounter(prefix: string, registers: Registry[]): Counter {
+  return new Counter({
+    name: `${prefix}known_read_failures_total`,
+    help: 'Reads whose answer from memory failed (a bug) and were answered by the routes instead; any increase is worth a look',
+    registers,
+  });
+}
+
 /**
  * The service's Prometheus metrics (SPEC §6 `GET /metrics`) on a registry of its own, not prom-client's
  * global one: several services (tests, embedding) can live in one process without "metric already
@@ -110,11 +118,7 @@ export class PrometheusMetrics {
       registers,
     });
     this.infoRequests = infoRequestCounter(prefix, registers);
-    this.knownReadFailures = new Counter({
-      name: `${prefix}known_read_failures_total`,
-      help: 'Reads whose answer from memory failed (a bug) and were answered by the routes instead; any increase is worth a look',
-      registers,
-    });
+    this.knownReadFailures = knownReadFailureCounter(prefix, registers);
     registerQueueGauges(prefix, registers, options.renderQueue);
     registerBudgetMetrics(prefix, registers, () => this.budget);
   }
