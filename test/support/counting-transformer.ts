@@ -1,4 +1,4 @@
-import type { RenderedImage, Transformer } from '../../src/application/ports/transformer.js';
+import type { OriginalSource, RenderedImage, Transformer } from '../../src/application/ports/transformer.js';
 import type { ImageInfo } from '../../src/domain/original.js';
 import type { Pixels } from '../../src/domain/placeholder.js';
 import type { RenditionSpec } from '../../src/domain/rendition.js';
@@ -67,12 +67,12 @@ export class CountingTransformer implements Transformer {
     }
   }
 
-  async render(bytes: Uint8Array, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage> {
+  async render(original: OriginalSource, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage> {
     this.renders += 1;
     this.specs.push(spec);
     notify(this.waiters, this.renders);
     await this.gate.wait();
-    return this.inner.render(bytes, spec, info);
+    return this.inner.render(original, spec, info);
   }
 }
 

@@ -5,6 +5,7 @@ import { StoreUnavailableError } from '../../application/application-error.js';
 // Refuses `.`/`..` and empty segments, absolute keys, backslashes (a separator on Windows) and NUL (which
 // truncates paths in C APIs); `confined` below checks the resolved path as well.
 import { assertObjectKey } from '../../application/object-key.js';
+import { LOCAL_FILE_HEAD_BYTES, type LocalFile } from '../../application/ports/original-store.js';
 import type { StoredObject } from '../../application/ports/rendition-cache.js';
 import { contentTypeOf, formatFromExtension } from '../../domain/image-format.js';
 import type { ObjectBucket, ObjectMetadata } from '../object-storage/object-bucket.js';
@@ -73,6 +74,22 @@ export class ObjectFolder implements ObjectBucket {
     const { handle, size } = opened;
     try {
       return await readWhole(handle, size);
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot read ${describe(key)}`, { cause: error });
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The object's file: its path, size and first `LOCAL_FILE_HEAD_BYTES`, or `undefined` when there is no object. */
+  async local(key: string): Promise<LocalFile | undefined> {
+    const opened = await this.openFile(key);
+    if (opened === undefined) return undefined;
+    const { handle, size } = opened;
+    try {
+      const head = new Uint8Array(Math.min(size, LOCAL_FILE_HEAD_BYTES));
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      return { path: this.pathOf(key), size, head: head.subarray(0, bytesRead) };
     } catch (error) {
       throw new StoreUnavailableError(`cannot read ${describe(key)}`, { cause: error });
     } finally {

@@ -1,4 +1,4 @@
-import type { OriginalStore } from '../../application/ports/original-store.js';
+import type { LocalFile, OriginalStore } from '../../application/ports/original-store.js';
 import type { OriginalKey } from '../../domain/original.js';
 import type { ObjectBucket } from './object-bucket.js';
 import { ObjectNames, originalKeyOf } from './object-names.js';
@@ -15,12 +15,16 @@ export interface BucketOriginalStoreConfig {
  */
 export class BucketOriginalStore implements OriginalStore {
   private readonly names: ObjectNames;
+  /** Present when the bucket is a folder on this machine (`ObjectBucket.local`). */
+  readonly local?: (key: OriginalKey) => Promise<LocalFile | undefined>;
 
   constructor(
     private readonly bucket: ObjectBucket,
     config: BucketOriginalStoreConfig = {},
   ) {
     this.names = new ObjectNames(config.prefix);
+    const local = bucket.local?.bind(bucket);
+    if (local !== undefined) this.local = async (key) => local(this.nameOf(key));
   }
 
   async put(key: OriginalKey, bytes: Uint8Array, contentType: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { StoredObject } from '../../application/ports/rendition-cache.js';
+import type { LocalFile } from '../../application/ports/original-store.js';
 
 /** What an object is written with. A store that keeps bare bytes (a folder) may ignore it. */
 export interface ObjectMetadata {
@@ -32,6 +33,12 @@ export interface ObjectBucket {
 
   /** The object opened for streaming, or `undefined` when there is none. */
   open(name: string): Promise<StoredObject | undefined>;
+
+  /**
+   * The object as a file on this machine (its path, size and first bytes), or `undefined` when there is none.
+   * Only a folder has it: a render then lets libvips read the file rather than a copy in memory (ADR 0036).
+   */
+  local?(name: string): Promise<LocalFile | undefined>;
 
   /** Removes one object; a missing object is not an error. */
   delete(name: string): Promise<void>;

@@ -1,4 +1,4 @@
-import type { RenderedImage, Transformer } from '../../application/ports/transformer.js';
+import type { OriginalSource, RenderedImage, Transformer } from '../../application/ports/transformer.js';
 import type { ImageInfo } from '../../domain/original.js';
 import type { Pixels } from '../../domain/placeholder.js';
 import type { RenditionSpec } from '../../domain/rendition.js';
@@ -19,11 +19,11 @@ export class MeteredTransformer implements Transformer {
     return this.inner.verify(bytes, info);
   }
 
-  async render(bytes: Uint8Array, spec: RenditionSpec, known: ImageInfo): Promise<RenderedImage> {
+  async render(original: OriginalSource, spec: RenditionSpec, known: ImageInfo): Promise<RenderedImage> {
     const started = process.hrtime.bigint();
     const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      const image = await this.inner.render(bytes, spec, known);
+      const image = await this.inner.render(original, spec, known);
       this.metrics.observeRender(spec.format, 'ok', seconds());
       return image;
     } catch (error) {

@@ -1,6 +1,6 @@
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import { RenderTimeoutError } from '../../application/application-error.js';
-import type { RenderedImage, Transformer } from '../../application/ports/transformer.js';
+import type { OriginalSource, RenderedImage, Transformer } from '../../application/ports/transformer.js';
 import { ImageTooLargeError, UnsupportedImageError } from '../../domain/domain-error.js';
 import { focalCrop } from '../../domain/focal-point.js';
 import { supportsAlpha, type InputFormat } from '../../domain/image-format.js';
@@ -97,8 +97,8 @@ export class SharpTransformer implements Transformer {
     });
   }
 
-  async render(bytes: Uint8Array, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage> {
-    const input = this.matching(asBuffer(bytes), info);
+  async render(original: OriginalSource, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage> {
+    const input = this.source(original, info);
     const frames = renderedFrames(info, spec.format);
     const animated = frames > 1;
     return this.bounded(async () => {
@@ -108,8 +108,19 @@ export class SharpTransformer implements Transformer {
     });
   }
 
+  /**
+   * What sharp decodes: the bytes, or the file's path, so that libvips reads the file in pieces instead of a copy held
+   * for the whole render (ADR 0036; the same decoder either way). Refused when the magic bytes (a file's head)
+   * disagree with the header read earlier.
+   */
+  private source(original: OriginalSource, info: ImageInfo): Buffer | string {
+    if (original instanceof Uint8Array) return this.matching(asBuffer(original), info);
+    this.matching(original.head, info);
+    return original.path;
+  }
+
   /** The bytes, when their magic bytes agree with the header read from them earlier; refused otherwise. */
-  private matching(input: Buffer, info: ImageInfo): Buffer {
+  private matching<T extends Uint8Array>(input: T, info: ImageInfo): T {
     const sniffed = sniffImageFormat(input);
     if (sniffed.kind === 'refused') throw new UnsupportedImageError(`unsupported image format: ${sniffed.description}`);
     if (sniffed.format !== info.format) {
@@ -150,7 +161,7 @@ export class SharpTransformer implements Transformer {
   }
 
   /** A decoder of `frames` frames that may allocate no more pixels than the checked header declared for them. */
-  private decoder(input: Buffer, info: ImageInfo, frames: number): Sharp {
+  private decoder(input: Buffer | string, info: ImageInfo, frames: number): Sharp {
     const animated = frames > 1;
     const options: SharpOptions = {
       limitInputPixels: info.width * info.height * frames,

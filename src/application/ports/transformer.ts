@@ -1,6 +1,10 @@
 import type { ImageInfo } from '../../domain/original.js';
 import type { Pixels } from '../../domain/placeholder.js';
 import type { RenditionSpec } from '../../domain/rendition.js';
+import type { LocalFile } from './original-store.js';
+
+/** An original as a render reads it: its bytes in memory, or its file on this machine (`OriginalStore.local`). */
+export type OriginalSource = Uint8Array | LocalFile;
 
 export interface RenderedImage {
   readonly bytes: Uint8Array;
@@ -34,8 +38,9 @@ export interface Transformer {
   verify(bytes: Uint8Array, info: ImageInfo): Promise<Pixels>;
 
   /**
-   * Renders `spec` from the original's bytes; the output has exactly `spec.geometry.output`'s size. `info` is what
-   * `inspect` reported for these same bytes (kept in the index); bytes that do not match it are refused.
+   * Renders `spec` from the original's bytes, or from its local file; the output has exactly `spec.geometry.output`'s
+   * size, and is the same for both sources. `info` is what `inspect` reported for these same bytes (kept in the
+   * index); bytes that do not match it are refused (for a file: its head).
    */
-  render(bytes: Uint8Array, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage>;
+  render(original: OriginalSource, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage>;
 }

@@ -5,7 +5,7 @@ import type { Limits } from '../../domain/limits.js';
 import type { ImageInfo, OriginalMetadata } from '../../domain/original.js';
 import { renditionPrefix } from '../../domain/object-key.js';
 import { checkRenderCost, estimateDecodeMs, pixelBudget, type RenderBudget } from '../../domain/render-cost.js';
-import { Rendition, resolveSpec, type RenderDefaults } from '../../domain/rendition.js';
+import { Rendition, resolveSpec, type RenderDefaults, type RenditionSpec } from '../../domain/rendition.js';
 import { OriginalNotFoundError, StoreUnavailableError } from '../application-error.js';
 import type { BackgroundTasks } from '../background-tasks.js';
 import type { RenderGate } from '../render-gate.js';
@@ -350,8 +350,23 @@ export class GetRendition {
     // The index holds what the upload's inspect read from these bytes (the key names their hash): no second header read.
     const info: ImageInfo = { format: original.format, width: original.width, height: original.height, pages: original.pages, hasAlpha: original.hasAlpha };
     const estimatedMs = Math.max(checkRenderCost(rendition.spec, info, this.settings.budget), estimateDecodeMs(info));
-    const work = async () => this.deps.transformer.render(await this.readOriginal(original), rendition.spec, info);
+    const work = async () => this.renderFrom(original, rendition.spec, info);
     return this.deps.gate === undefined ? work() : this.deps.gate.run(work, estimatedMs);
+  }
+
+  /** From the original's local file where the store has one (ADR 0036: no copy of it in memory), from its bytes otherwise. */
+  private async renderFrom(original: OriginalMetadata, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage> {
+    const { originals, transformer } = this.deps;
+    const file = await originals.local?.(original);
+    if (file === undefined) return transformer.render(await this.readOriginal(original), spec, info);
+    try {
+      return await transformer.render(file, spec, info);
+    } catch (error) {
+      // A DELETE or a replacement may remove the file between finding it and the decoder opening it: then this is
+      // the 404 that readOriginal gives for an original gone while its render waited, not a decode failure.
+      if ((await originals.local?.(original)) === undefined) await this.readOriginal(original);
+      throw error;
+    }
   }
 
   private async readOriginal(original: OriginalMetadata): Promise<Uint8Array> {

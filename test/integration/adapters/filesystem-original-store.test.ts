@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StoreUnavailableError } from '../../../src/application/application-error.js';
+import { LOCAL_FILE_HEAD_BYTES } from '../../../src/application/ports/original-store.js';
 import { ObjectFolder } from '../../../src/adapters/filesystem/object-folder.js';
 import { BucketOriginalStore } from '../../../src/adapters/object-storage/bucket-original-store.js';
 import type { ImageId } from '../../../src/domain/image-id.js';
@@ -88,7 +89,7 @@ describe('The filesystem original store on disk', () => {
       { id: `victim\0`, version },
     ] as unknown as OriginalKey[];
     for (const key of keys) {
-      for (const call of [() => store.put(key, someBytes(3), 'image/png'), () => store.get(key), () => store.delete(key)]) {
+      for (const call of [() => store.put(key, someBytes(3), 'image/png'), () => store.get(key), () => store.local!(key), () => store.delete(key)]) {
         expect(await rejection(call()), JSON.stringify(key)).to.be.instanceOf(StoreUnavailableError);
       }
     }
@@ -145,5 +146,41 @@ describe('The filesystem original store on disk', () => {
     const key = { id: uniqueId() as ImageId, version: fixedVersion('3') };
     await mkdir(path.join(root, key.id, key.version), { recursive: true });
     expect(await store.get(key)).to.equal(undefined);
+    expect(await store.local!(key)).to.equal(undefined);
+  });
+
+  describe('local(): the original as a file for the decoder (ADR 0036)', () => {
+    it('names the file {root}/{id}/{version}, with its size and its first bytes', async () => {
+      const bytes = someBytes(LOCAL_FILE_HEAD_BYTES * 3 + 17);
+      const key: OriginalKey = { id: uniqueId(), version: contentVersionOf(bytes) };
+      await store.put(key, bytes, 'image/jpeg');
+      const file = await store.local!(key);
+      expect(file?.path).to.equal(path.join(root, key.id, key.version));
+      expect(file?.size).to.equal(bytes.length);
+      expectSameBytes(file!.head, bytes.subarray(0, LOCAL_FILE_HEAD_BYTES));
+      expectSameBytes(await readFile(file!.path), bytes);
+    });
+
+    it('gives a small file whole as its head, and undefined once the original is deleted', async () => {
+      const bytes = someBytes(10);
+      const key: OriginalKey = { id: uniqueId(), version: contentVersionOf(bytes) };
+      await store.put(key, bytes, 'image/png');
+      expectSameBytes((await store.local!(key))!.head, bytes);
+      await store.delete(key);
+      expect(await store.local!(key)).to.equal(undefined);
+    });
+
+    it('reports a broken folder as StoreUnavailableError', async () => {
+      const bytes = someBytes(10);
+      const key: OriginalKey = { id: uniqueId(), version: contentVersionOf(bytes) };
+      await rm(root, { recursive: true, force: true });
+      await writeFile(root, 'a file where the folder should be');
+      expect(await rejection(store.local!(key))).to.be.instanceOf(StoreUnavailableError);
+    });
+  });
+
+  it('has no local() over a remote bucket: only a folder is on this machine', () => {
+    const remote = { ...new ObjectFolder(root), local: undefined } as unknown as ObjectFolder;
+    expect(new BucketOriginalStore(remote).local).to.equal(undefined);
   });
 });

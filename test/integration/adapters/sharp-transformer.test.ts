@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { LOCAL_FILE_HEAD_BYTES, type LocalFile } from '../../../src/application/ports/original-store.js';
 import { SharpTransformer } from '../../../src/adapters/sharp/sharp-transformer.js';
 import { ImageTooLargeError, UnsupportedImageError } from '../../../src/domain/domain-error.js';
 import { checkOriginalSize, DEFAULT_LIMITS } from '../../../src/domain/limits.js';
@@ -29,6 +30,11 @@ const MANIFEST = `${CORPUS}manifest.json`;
 
 function corpusFile(path: string): Promise<Buffer> {
   return readFile(`${CORPUS}${path}`);
+}
+
+/** A corpus file as a folder store's `local` describes it. */
+function localFile(path: string, bytes: Buffer): LocalFile {
+  return { path: `${CORPUS}${path}`, size: bytes.length, head: bytes.subarray(0, LOCAL_FILE_HEAD_BYTES) };
 }
 
 async function outcome(promise: Promise<unknown>): Promise<{ ok: true } | { ok: false; error: unknown }> {
@@ -98,8 +104,35 @@ describe('SharpTransformer on the third-party corpus (../shared/corpus)', functi
           'srgb',
         ]);
         expect([metadata.exif, metadata.xmp, metadata.icc, metadata.comments]).to.deep.equal([undefined, undefined, undefined, undefined]);
+
+        // From the original's file (a folder store, ADR 0036), libvips decodes the same: byte for byte the same output.
+        const fromFile = await transformer.render(localFile(entry.path, bytes), spec, info);
+        expect(Buffer.from(fromFile.bytes).equals(Buffer.from(rendered.bytes)), 'the same bytes from the file as from memory').to.equal(true);
       });
     }
+  });
+
+  describe('from a local file', function () {
+    const photo = 'valid/sharp--2569067123_aca715a2ee_o.jpg';
+
+    it('refuses a file whose first bytes are not the format its header was recorded as', async function () {
+      const bytes = await corpusFile(photo);
+      const info = await transformer.inspect(bytes);
+      const png = await corpusFile('pngsuite/basn2c08.png');
+      const file = { ...localFile(photo, bytes), head: png.subarray(0, 64) };
+      const refused = await outcome(transformer.render(file, specFor(info, { width: 64, height: 64 }), info));
+      expect(refused.ok).to.equal(false);
+      expect(String((refused as { error: unknown }).error)).to.match(/the bytes are png, but the original was recorded as jpeg/);
+    });
+
+    it('a file that is gone fails as a decode failure, which the use case tells apart by looking again', async function () {
+      const bytes = await corpusFile(photo);
+      const info = await transformer.inspect(bytes);
+      const file = { ...localFile(photo, bytes), path: `${CORPUS}no-such-file.jpg` };
+      const refused = await outcome(transformer.render(file, specFor(info, { width: 64, height: 64 }), info));
+      expect(refused.ok).to.equal(false);
+      expect((refused as { error: unknown }).error).to.be.instanceOf(UnsupportedImageError);
+    });
   });
 
   describe('EXIF orientation', function () {
