@@ -1,4 +1,4 @@
-import type { OriginalSource, RenderedImage, Transformer } from '../../src/application/ports/transformer.js';
+import type { RenderInput, RenderedImage, Transformer } from '../../src/application/ports/transformer.js';
 import type { ImageInfo } from '../../src/domain/original.js';
 import type { Pixels } from '../../src/domain/placeholder.js';
 import type { RenditionSpec } from '../../src/domain/rendition.js';
@@ -67,7 +67,7 @@ export class CountingTransformer implements Transformer {
     }
   }
 
-  async render(original: OriginalSource, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage> {
+  async render(original: RenderInput, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage> {
     this.renders += 1;
     this.specs.push(spec);
     notify(this.waiters, this.renders);

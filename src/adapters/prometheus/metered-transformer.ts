@@ -1,4 +1,4 @@
-import type { OriginalSource, RenderedImage, Transformer } from '../../application/ports/transformer.js';
+import type { RenderInput, RenderedImage, Transformer } from '../../application/ports/transformer.js';
 import type { ImageInfo } from '../../domain/original.js';
 import type { Pixels } from '../../domain/placeholder.js';
 import type { RenditionSpec } from '../../domain/rendition.js';
@@ -19,7 +19,7 @@ export class MeteredTransformer implements Transformer {
     return this.inner.verify(bytes, info);
   }
 
-  async render(original: OriginalSource, spec: RenditionSpec, known: ImageInfo): Promise<RenderedImage> {
+  async render(original: RenderInput, spec: RenditionSpec, known: ImageInfo): Promise<RenderedImage> {
     const started = process.hrtime.bigint();
     const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
     try {

@@ -1,6 +1,6 @@
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import { RenderTimeoutError } from '../../application/application-error.js';
-import type { OriginalSource, RenderedImage, Transformer } from '../../application/ports/transformer.js';
+import type { RenderInput, RenderedImage, Transformer } from '../../application/ports/transformer.js';
 import { ImageTooLargeError, UnsupportedImageError } from '../../domain/domain-error.js';
 import { focalCrop } from '../../domain/focal-point.js';
 import { supportsAlpha, type InputFormat } from '../../domain/image-format.js';
@@ -97,7 +97,7 @@ export class SharpTransformer implements Transformer {
     });
   }
 
-  async render(original: OriginalSource, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage> {
+  async render(original: RenderInput, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage> {
     const input = this.source(original, info);
     const frames = renderedFrames(info, spec.format);
     const animated = frames > 1;
@@ -113,7 +113,7 @@ export class SharpTransformer implements Transformer {
    * for the whole render (ADR 0036; the same decoder either way). Refused when the magic bytes (a file's head)
    * disagree with the header read earlier.
    */
-  private source(original: OriginalSource, info: ImageInfo): Buffer | string {
+  private source(original: RenderInput, info: ImageInfo): Buffer | string {
     if (original instanceof Uint8Array) return this.matching(asBuffer(original), info);
     this.matching(original.head, info);
     return original.path;

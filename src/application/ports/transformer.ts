@@ -4,7 +4,7 @@ import type { RenditionSpec } from '../../domain/rendition.js';
 import type { LocalFile } from './original-store.js';
 
 /** An original as a render reads it: its bytes in memory, or its file on this machine (`OriginalStore.local`). */
-export type OriginalSource = Uint8Array | LocalFile;
+export type RenderInput = Uint8Array | LocalFile;
 
 export interface RenderedImage {
   readonly bytes: Uint8Array;
@@ -42,5 +42,5 @@ export interface Transformer {
    * size, and is the same for both sources. `info` is what `inspect` reported for these same bytes (kept in the
    * index); bytes that do not match it are refused (for a file: its head).
    */
-  render(original: OriginalSource, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage>;
+  render(original: RenderInput, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage>;
 }
