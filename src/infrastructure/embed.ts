@@ -143,6 +143,7 @@ export function createApplication(adapters: ApplicationAdapters, config: ConfigI
         timeoutMs: settings.render.timeoutMs,
         avifEffort: settings.render.avifEffort,
         concurrency: libvipsThreadsPerRender(settings.render.concurrency),
+      sharedDecodeBytes: settings.memory.sharedDecodeBytes,
       }),
     );
   } else {

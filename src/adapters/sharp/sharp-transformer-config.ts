@@ -6,4 +6,9 @@ export interface SharpTransformerConfig {
   readonly avifEffort: number;
   /** libvips worker threads per image; left to sharp's default (one per core) when absent. */
   readonly concurrency?: number;
+  /**
+   * Bytes of decoded original files kept for further renders of the same file (ADR 0037); none when absent or 0.
+   * Only renders from a local file share decodes.
+   */
+  readonly sharedDecodeBytes?: number;
 }

@@ -11,6 +11,8 @@ import { previewSize, type Pixels } from '../../domain/placeholder.js';
 import { renderedFrames } from '../../domain/render-cost.js';
 import type { RenditionSpec } from '../../domain/rendition.js';
 import type { SharpTransformerConfig } from './sharp-transformer-config.js';
+import { jpegShrinkOnLoad } from './jpeg-shrink-on-load.js';
+import { SharedDecodes, type DecodedOriginal } from './shared-decodes.js';
 import { sniffImageFormat } from './sniff-image-format.js';
 
 /** sharp's `metadata().format` for each accepted input: AVIF is read by the HEIF loader. */
@@ -66,10 +68,14 @@ function isPortError(error: unknown): boolean {
  * make libvips allocate more) and by libvips' own timeout.
  */
 export class SharpTransformer implements Transformer {
+  /** Renders so far that used a decode shared with other renders (ADR 0037). */
+  sharedRenders = 0;
   private readonly timeoutSeconds: number;
+  private readonly shared: SharedDecodes;
 
   constructor(private readonly config: SharpTransformerConfig) {
     this.timeoutSeconds = Math.max(1, Math.ceil(config.timeoutMs / 1000));
+    this.shared = new SharedDecodes(config.sharedDecodeBytes ?? 0);
     // libvips' operation cache keys on the input buffer; a server sees mostly distinct originals, so
     // the cache would mainly pin up to 50 MB of decoded pixels that are never reused.
     sharp.cache(false);
@@ -102,10 +108,43 @@ export class SharpTransformer implements Transformer {
     const frames = renderedFrames(info, spec.format);
     const animated = frames > 1;
     return this.bounded(async () => {
-      const pipeline = this.encode(this.resize(this.decoder(input, info, frames).autoOrient(), spec, animated), spec);
+      const decoded = typeof input === 'string' ? await this.sharedDecode(input, spec, info) : undefined;
+      const image = decoded === undefined ? this.decoder(input, info, frames).autoOrient() : this.fromDecoded(decoded);
+      const pipeline = this.encode(this.resize(image, spec, animated), spec);
       const { data, info: out } = await pipeline.toBuffer({ resolveWithObject: true });
+      if (decoded !== undefined) this.sharedRenders += 1;
       return { bytes: data, width: out.width, height: out.pageHeight ?? out.height };
     });
+  }
+
+  /**
+   * A decode of the original's file that other renders of it share (ADR 0037), where one can stand for the render's
+   * own: a JPEG that libjpeg scales while decoding, with the same factor sharp would choose for this render, and
+   * nothing sharp would do to it before the resize (no EXIF rotation, no ICC profile, three sRGB channels).
+   */
+  private async sharedDecode(file: string, spec: RenditionSpec, info: ImageInfo): Promise<DecodedOriginal | undefined> {
+    // PNG is the one output that records the pixel density, which raw pixels do not carry (pHYs: the JPEG's 72 dpi
+    // would become libvips' default of 25.4).
+    if (info.format !== 'jpeg' || spec.format === 'png') return undefined;
+    const target = resizeTarget(spec);
+    const factor = jpegShrinkOnLoad(info.width, info.height, target.width, target.height);
+    if (factor === 1) return undefined;
+    const bytes = Math.ceil(info.width / factor) * Math.ceil(info.height / factor) * 3;
+    return this.shared.decodeFor(file, factor, bytes, async () => this.decodeScaled(file, factor, info), async () => sharableJpeg(file));
+  }
+
+  /** The file decoded by libjpeg at `factor`, exactly what sharp's pipeline decodes for a resize with that factor. */
+  private async decodeScaled(file: string, factor: number, info: ImageInfo): Promise<DecodedOriginal> {
+    // libvips reads loader options from a `[…]` suffix of the file name; a stored original's name is its content hash.
+    const { data, info: out } = await sharp(`${file}[shrink=${factor}]`, { limitInputPixels: info.width * info.height, failOn: 'error', sequentialRead: true })
+      .timeout({ seconds: this.timeoutSeconds })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { pixels: data, width: out.width, height: out.height, channels: out.channels };
+  }
+
+  private fromDecoded({ pixels, width, height, channels }: DecodedOriginal): Sharp {
+    return sharp(pixels, { raw: { width, height, channels }, limitInputPixels: width * height }).timeout({ seconds: this.timeoutSeconds });
   }
 
   /**
@@ -175,6 +214,7 @@ export class SharpTransformer implements Transformer {
     return sharp(input, options).timeout({ seconds: this.timeoutSeconds });
   }
 
+  // The sizes given to `resize` here are `resizeTarget`'s, which a shared decode's factor is computed from.
   private resize(image: Sharp, spec: RenditionSpec, animated: boolean): Sharp {
     const { content, output } = spec.geometry;
     switch (spec.fit) {
@@ -254,6 +294,22 @@ export class SharpTransformer implements Transformer {
       }
       throw new UnsupportedImageError(`the image could not be decoded: ${message}`, { cause: error });
     }
+  }
+}
+
+/** The size `SharpTransformer.resize` asks sharp for: the output for a crop at a gravity, the content otherwise. */
+function resizeTarget(spec: RenditionSpec): { readonly width: number; readonly height: number } {
+  return spec.fit === 'crop' && spec.focus === undefined ? spec.geometry.output : spec.geometry.content;
+}
+
+/** Whether sharp would do nothing to this JPEG's decoded pixels before resizing them: no rotation, no colour conversion. */
+async function sharableJpeg(file: string): Promise<boolean> {
+  try {
+    const header = await sharp(file, { limitInputPixels: false }).metadata();
+    return header.format === 'jpeg' && (header.orientation ?? 1) === 1 && header.icc === undefined && header.channels === 3 && header.space === 'srgb';
+  } catch {
+    // The render's own decode reports what is wrong with the file.
+    return false;
   }
 }
 

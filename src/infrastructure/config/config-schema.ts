@@ -187,6 +187,11 @@ export const configSchema = z.strictObject({
     renditionBytes: z.number().int().min(0).default(16 * 1024 * 1024),
     /** Larger renditions are always streamed from the store. */
     largestRenditionBytes: positiveInt.default(256 * 1024),
+    /**
+     * Bytes of decoded originals kept so that further renders of the same original file share one decode (ADR
+     * 0037); 0 decodes the original for every render.
+     */
+    sharedDecodeBytes: z.number().int().min(0).default(16 * 1024 * 1024),
   }).prefault({}),
   shutdown: z.strictObject({
     timeoutMs: positiveInt.default(25_000),

@@ -76,6 +76,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<readonly [name: string, key: s
   ['MEMORY_ROW_TTL_SECONDS', 'memory.rowTtlSeconds', 'number'],
   ['MEMORY_RENDITION_BYTES', 'memory.renditionBytes', 'number'],
   ['MEMORY_LARGEST_RENDITION_BYTES', 'memory.largestRenditionBytes', 'number'],
+  ['MEMORY_SHARED_DECODE_BYTES', 'memory.sharedDecodeBytes', 'number'],
   ['SHUTDOWN_TIMEOUT_MS', 'shutdown.timeoutMs', 'number'],
   ['COMPAT_LEGACY', 'compat.legacy', 'boolean'],
 ];

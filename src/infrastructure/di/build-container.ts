@@ -93,6 +93,7 @@ export function buildContainer(config: Config, rootLogger: Pino): Container {
       timeoutMs: config.render.timeoutMs,
       avifEffort: config.render.avifEffort,
       concurrency: libvipsThreadsPerRender(config.render.concurrency),
+      sharedDecodeBytes: config.memory.sharedDecodeBytes,
     }),
     prometheusMetricsModule(),
     httpModule(config),
