@@ -5,6 +5,7 @@
  */
 export const SCENARIO_IDS: readonly string[] = [
   'cold-jpeg',
+  'cold-jpeg-apart',
   'cold-webp',
   'cold-avif',
   'exif',

@@ -13,6 +13,12 @@ import { yesNo, type ScenarioOutput, type Section } from './scenario.js';
 export const COLD_SECTION: Section = {
   heading: 'Cold renders (every request a new box: true misses)',
   columns: ['scenario', 'c', 'service req/s (p50/p99 ms; CPU ms/resp)', 'raw sharp', 'IPX', 'service ÷ raw sharp', 'service ÷ IPX', 'target', 'met'],
+  after: [
+    'Boxes come 16 widths (64 of the big image) of one original in a row, then the next copy of it, as responsive images ask for',
+    'them: the service then shares one decode among the renders of an original (ADR 0037), which raw sharp and IPX do',
+    'not. Rows marked "originals apart" ask each copy for one width at a time, going through all the copies (400 of',
+    'the photo) before the next width, so that no decode can be shared.',
+  ],
 };
 
 export const PEAK_SECTION: Section = {
@@ -38,9 +44,11 @@ export interface ColdRun {
   readonly goal: { readonly raw: number; readonly ipx: number } | { readonly peakMB: number } | { readonly of: string; readonly ratio: number };
   /** Targets run beside service, raw sharp and IPX (e.g. the service rendering JPEG). */
   readonly extraTargets?: readonly Target[];
+  /** One width of each copy at a time, through all copies, instead of 16 widths of one copy in a row. */
+  readonly originalsApart?: boolean;
 }
 
-/** Output widths of a cold scenario's boxes: `boxBase` … `boxBase + WIDTHS - 1`. */
+/** Output widths of a cold scenario's boxes: `boxBase` … `boxBase + WIDTHS - 1`, unless the image says otherwise. */
 const WIDTHS = 16;
 
 /**
@@ -53,12 +61,16 @@ class Boxes {
   constructor(
     private readonly image: BenchImage,
     private readonly base: number,
+    private readonly originalsApart = false,
   ) {}
   take(): { width: number; height: number; image: BenchImage } {
     const i = this.next++;
-    const copy = Math.floor(i / WIDTHS) % this.image.copies;
+    const { copies, widths = WIDTHS } = this.image;
+    // Apart: copy after copy, one width each, the next width once every copy has had one (distinct for widths × copies).
+    const copy = this.originalsApart ? i % copies : Math.floor(i / widths) % copies;
+    const width = this.base + ((this.originalsApart ? Math.floor(i / copies) : i) % widths);
     const image = copy === 0 ? this.image : { ...this.image, id: `${this.image.id}-${copy}` };
-    return { width: this.base + (i % WIDTHS), height: Math.max(this.base, 512) + (Math.floor(i / WIDTHS) % 3500), image };
+    return { width, height: Math.max(this.base, 512) + (Math.floor(i / widths) % 3500), image };
   }
 }
 
@@ -113,7 +125,7 @@ export async function coldRun(bench: Bench, run: ColdRun): Promise<ScenarioOutpu
     const format = target.format ?? run.format;
     // Per server, not per label: two targets on one server must not request each other's renditions.
     const key = `cold-boxes/${target.server.name}/${run.image.id}/${format}/${run.boxBase}`;
-    if (!bench.shared.has(key)) bench.shared.set(key, new Boxes(run.image, run.boxBase));
+    if (!bench.shared.has(key)) bench.shared.set(key, new Boxes(run.image, run.boxBase, run.originalsApart));
     const box = (bench.shared.get(key) as Boxes).take();
     return target.url(box.image, box.width, box.height, format);
   };

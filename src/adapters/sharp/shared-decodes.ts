@@ -8,10 +8,20 @@ export interface DecodedOriginal {
   readonly channels: 1 | 2 | 3 | 4;
 }
 
+/** A decode lent to one render: its pixels stay untouched until `release`, which the render calls once, when it ends. */
+export interface DecodeLease {
+  readonly decoded: DecodedOriginal;
+  release(): void;
+}
+
 interface Held {
   readonly decoding: Promise<DecodedOriginal>;
-  /** The most its pixels can take, known before the decode ends. */
-  readonly bytes: number;
+  /** The slab the pixels are copied into: the most they can take. */
+  readonly slab: Buffer;
+  /** Renders holding a lease on it, or waiting for its decode. */
+  users: number;
+  /** Dropped from `held` while in use: its slab is free once its last user releases it. */
+  dropped: boolean;
 }
 
 /**
@@ -27,37 +37,42 @@ const RECENT_FILES = 32;
  * second one soon after decodes it once for itself and the renders after it, which then only resize and encode.
  * Original files never change under their path (each content version is its own file), so a held decode stays
  * true; a decode that fails is not kept.
+ *
+ * The pixels live in slabs allocated once and reused, never in the buffers sharp returns: a dropped decode's
+ * buffer would stay resident until V8's next full collection, which its external-memory accounting may put off
+ * for tens of megabytes, so decodes coming and going would hold far more memory than the budget.
  */
 export class SharedDecodes {
-  private readonly held: LruMap<string, Held>;
+  /** In least-recently-used order (a use moves an entry to the end). */
+  private readonly held = new Map<string, Held>();
   private readonly recent = new LruMap<string, { sharable?: Promise<boolean> }>(RECENT_FILES);
+  private readonly freeSlabs: Buffer[] = [];
+  /** Bytes of every slab, free or in use. */
+  private slabBytes = 0;
 
-  constructor(private readonly maxBytes: number) {
-    this.held = new LruMap<string, Held>(maxBytes, (held) => held.bytes);
-  }
+  constructor(private readonly maxBytes: number) {}
 
-  /** Decodes held now (or under way), and the bytes they take at most. */
+  /** Decodes held now (or under way), and the bytes of every slab allocated (free or in use). */
   get size(): { readonly decodes: number; readonly bytes: number } {
-    return { decodes: this.held.size, bytes: this.held.held };
+    return { decodes: this.held.size, bytes: this.slabBytes };
   }
 
   /**
-   * The decode of `file` at `factor` to render from: one held already or under way, or one started now (`decode`)
-   * when `file` was rendered recently and `sharable` says its decode can stand for its renders' own. `undefined`
-   * when the render should decode the file itself. `bytes`: the most the decode's pixels can take; a decode larger
-   * than half the budget is never held.
+   * A lease on the decode of `file` at `factor` to render from: one held already or under way, or one started now
+   * (`decode`, which returns sharp's buffer; it is copied into a slab) when `file` was rendered recently and
+   * `sharable` says its decode can stand for its renders' own. `undefined` when the render should decode the file
+   * itself. `bytes`: the most the decode's pixels can take; a decode larger than half the budget is never held.
    */
-  async decodeFor(
+  async lease(
     file: string,
     factor: number,
     bytes: number,
     decode: () => Promise<DecodedOriginal>,
     sharable: () => Promise<boolean>,
-  ): Promise<DecodedOriginal | undefined> {
+  ): Promise<DecodeLease | undefined> {
     if (bytes > this.maxBytes / 2) return undefined;
     const key = `${factor}:${file}`;
-    const held = this.held.get(key);
-    if (held !== undefined) return held.decoding;
+    if (this.held.has(key)) return this.leaseOf(key);
     const seen = this.recent.get(file);
     if (seen === undefined) {
       this.recent.set(file, {});
@@ -66,13 +81,67 @@ export class SharedDecodes {
     seen.sharable ??= sharable();
     if (!(await seen.sharable)) return undefined;
     // Another render may have started it while this one waited for the answer.
-    const started = this.held.get(key);
-    if (started !== undefined) return started.decoding;
-    const decoding = decode();
-    this.held.set(key, { decoding, bytes });
-    decoding.catch(() => {
-      if (this.held.get(key)?.decoding === decoding) this.held.delete(key);
+    if (this.held.has(key)) return this.leaseOf(key);
+    const slab = this.slab(bytes);
+    if (slab === undefined) return undefined;
+    const decoding = decode().then((decoded) => {
+      if (decoded.pixels.length > slab.length) throw new Error(`a decode of ${decoded.pixels.length} bytes does not fit its ${slab.length}-byte slab`);
+      decoded.pixels.copy(slab);
+      return { ...decoded, pixels: slab.subarray(0, decoded.pixels.length) };
     });
-    return decoding;
+    this.held.set(key, { decoding, slab, users: 0, dropped: false });
+    return this.leaseOf(key);
+  }
+
+  private async leaseOf(key: string): Promise<DecodeLease> {
+    const held = this.held.get(key)!;
+    this.held.delete(key);
+    this.held.set(key, held);
+    held.users += 1;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      held.users -= 1;
+      if (held.dropped && held.users === 0) this.freeSlabs.push(held.slab);
+    };
+    try {
+      return { decoded: await held.decoding, release };
+    } catch (error) {
+      // Not kept: the next render decodes again.
+      if (this.held.get(key) === held) this.drop(key, held);
+      release();
+      throw error;
+    }
+  }
+
+  /** A free slab of at least `bytes`, allocated within the budget, making room by dropping idle decodes; or none. */
+  private slab(bytes: number): Buffer | undefined {
+    for (;;) {
+      const fitting = this.freeSlabs.filter((slab) => slab.length >= bytes).sort((a, b) => a.length - b.length)[0];
+      if (fitting !== undefined) {
+        this.freeSlabs.splice(this.freeSlabs.indexOf(fitting), 1);
+        return fitting;
+      }
+      if (this.slabBytes + bytes <= this.maxBytes) {
+        this.slabBytes += bytes;
+        return Buffer.allocUnsafeSlow(bytes);
+      }
+      // Too small free slabs give their bytes back first; then the least recently used idle decode gives its slab.
+      const smallest = this.freeSlabs.sort((a, b) => a.length - b.length).shift();
+      if (smallest !== undefined) {
+        this.slabBytes -= smallest.length;
+        continue;
+      }
+      const idle = [...this.held].find(([, held]) => held.users === 0);
+      if (idle === undefined) return undefined;
+      this.drop(...idle);
+    }
+  }
+
+  private drop(key: string, held: Held): void {
+    this.held.delete(key);
+    held.dropped = true;
+    if (held.users === 0) this.freeSlabs.push(held.slab);
   }
 }

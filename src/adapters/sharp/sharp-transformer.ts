@@ -12,7 +12,7 @@ import { renderedFrames } from '../../domain/render-cost.js';
 import type { RenditionSpec } from '../../domain/rendition.js';
 import type { SharpTransformerConfig } from './sharp-transformer-config.js';
 import { jpegShrinkOnLoad } from './jpeg-shrink-on-load.js';
-import { SharedDecodes, type DecodedOriginal } from './shared-decodes.js';
+import { SharedDecodes, type DecodedOriginal, type DecodeLease } from './shared-decodes.js';
 import { sniffImageFormat } from './sniff-image-format.js';
 
 /** sharp's `metadata().format` for each accepted input: AVIF is read by the HEIF loader. */
@@ -108,12 +108,17 @@ export class SharpTransformer implements Transformer {
     const frames = renderedFrames(info, spec.format);
     const animated = frames > 1;
     return this.bounded(async () => {
-      const decoded = typeof input === 'string' ? await this.sharedDecode(input, spec, info) : undefined;
-      const image = decoded === undefined ? this.decoder(input, info, frames).autoOrient() : this.fromDecoded(decoded);
-      const pipeline = this.encode(this.resize(image, spec, animated), spec);
-      const { data, info: out } = await pipeline.toBuffer({ resolveWithObject: true });
-      if (decoded !== undefined) this.sharedRenders += 1;
-      return { bytes: data, width: out.width, height: out.pageHeight ?? out.height };
+      const shared = typeof input === 'string' ? await this.sharedDecode(input, spec, info) : undefined;
+      try {
+        const image = shared === undefined ? this.decoder(input, info, frames).autoOrient() : this.fromDecoded(shared.decoded);
+        const pipeline = this.encode(this.resize(image, spec, animated), spec);
+        const { data, info: out } = await pipeline.toBuffer({ resolveWithObject: true });
+        if (shared !== undefined) this.sharedRenders += 1;
+        return { bytes: data, width: out.width, height: out.pageHeight ?? out.height };
+      } finally {
+        // libvips has stopped reading the pixels once the pipeline's promise settled (ADR 0014).
+        shared?.release();
+      }
     });
   }
 
@@ -122,7 +127,7 @@ export class SharpTransformer implements Transformer {
    * own: a JPEG that libjpeg scales while decoding, with the same factor sharp would choose for this render, and
    * nothing sharp would do to it before the resize (no EXIF rotation, no ICC profile, three sRGB channels).
    */
-  private async sharedDecode(file: string, spec: RenditionSpec, info: ImageInfo): Promise<DecodedOriginal | undefined> {
+  private async sharedDecode(file: string, spec: RenditionSpec, info: ImageInfo): Promise<DecodeLease | undefined> {
     // PNG is the one output that records the pixel density, which raw pixels do not carry (pHYs: the JPEG's 72 dpi
     // would become libvips' default of 25.4).
     if (info.format !== 'jpeg' || spec.format === 'png') return undefined;
@@ -130,7 +135,7 @@ export class SharpTransformer implements Transformer {
     const factor = jpegShrinkOnLoad(info.width, info.height, target.width, target.height);
     if (factor === 1) return undefined;
     const bytes = Math.ceil(info.width / factor) * Math.ceil(info.height / factor) * 3;
-    return this.shared.decodeFor(file, factor, bytes, async () => this.decodeScaled(file, factor, info), async () => sharableJpeg(file));
+    return this.shared.lease(file, factor, bytes, async () => this.decodeScaled(file, factor, info), async () => sharableJpeg(file));
   }
 
   /** The file decoded by libjpeg at `factor`, exactly what sharp's pipeline decodes for a resize with that factor. */

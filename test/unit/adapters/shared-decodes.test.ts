@@ -1,29 +1,35 @@
 import { expect } from 'chai';
 import { jpegShrinkOnLoad } from '../../../src/adapters/sharp/jpeg-shrink-on-load.js';
-import { SharedDecodes, type DecodedOriginal } from '../../../src/adapters/sharp/shared-decodes.js';
+import { SharedDecodes, type DecodedOriginal, type DecodeLease } from '../../../src/adapters/sharp/shared-decodes.js';
 
-const PIXELS: DecodedOriginal = { pixels: Buffer.alloc(12), width: 2, height: 2, channels: 3 };
+/** A decode of `file`: 12 bytes that name it. */
+const pixelsFor = (file: string): DecodedOriginal => ({ pixels: Buffer.from(file.padEnd(12, '.')), width: 2, height: 2, channels: 3 });
 
-/** A `SharedDecodes` call with counted decodes and header reads. */
+/** `SharedDecodes.lease` with counted decodes and header reads; each lease is released at once unless `keep`. */
 function counting(decodes: SharedDecodes, options: { sharable?: boolean; fails?: boolean } = {}) {
   const calls = { decodes: 0, headers: 0 };
-  const take = (file: string, factor = 4, bytes = 12) =>
-    decodes.decodeFor(
+  const take = async (file: string, factor = 4, bytes = 12, keep = false) => {
+    const lease = await decodes.lease(
       file,
       factor,
       bytes,
       async () => {
         calls.decodes += 1;
         if (options.fails === true) throw new Error('corrupt');
-        return PIXELS;
+        return pixelsFor(file);
       },
       async () => {
         calls.headers += 1;
         return options.sharable ?? true;
       },
     );
+    if (!keep) lease?.release();
+    return lease;
+  };
   return { calls, take };
 }
+
+const pixelsOf = (lease: DecodeLease | undefined) => lease?.decoded.pixels.toString();
 
 describe('jpegShrinkOnLoad: the factor sharp decodes a JPEG at', () => {
   it('is the smaller axis ratio rounded down to 8, 4 or 2', () => {
@@ -54,8 +60,8 @@ describe('SharedDecodes', () => {
   it('lets the first render of a file decode it itself, decodes once for the second, and shares it with later ones', async () => {
     const { calls, take } = counting(new SharedDecodes(1000));
     expect(await take('/a')).to.equal(undefined);
-    expect(await take('/a')).to.equal(PIXELS);
-    expect(await take('/a')).to.equal(PIXELS);
+    expect(pixelsOf(await take('/a'))).to.equal('/a..........');
+    expect(pixelsOf(await take('/a'))).to.equal('/a..........');
     expect(calls).to.deep.equal({ decodes: 1, headers: 1 });
   });
 
@@ -63,8 +69,8 @@ describe('SharedDecodes', () => {
     const { calls, take } = counting(new SharedDecodes(1000));
     await take('/a', 4);
     const together = await Promise.all([take('/a', 4), take('/a', 4), take('/a', 4)]);
-    expect(together).to.deep.equal([PIXELS, PIXELS, PIXELS]);
-    expect(await take('/a', 8)).to.equal(PIXELS);
+    expect(together.map(pixelsOf)).to.deep.equal(['/a..........', '/a..........', '/a..........']);
+    expect(pixelsOf(await take('/a', 8))).to.equal('/a..........');
     expect(calls.decodes).to.equal(2);
   });
 
@@ -98,13 +104,31 @@ describe('SharedDecodes', () => {
     }
   });
 
-  it('drops the least recently used decodes beyond the budget', async () => {
+  it('drops the least recently used idle decodes beyond the budget, reusing their slabs', async () => {
     const decodes = new SharedDecodes(1000);
     const { take } = counting(decodes);
-    for (const file of ['/a', '/b', '/c']) {
+    for (const file of ['/a', '/b', '/c', '/d']) {
       await take(file, 4, 400);
       await take(file, 4, 400);
     }
+    expect(decodes.size).to.deep.equal({ decodes: 2, bytes: 800 });
+  });
+
+  it('never reuses the slab of a decode a render still holds: it is dropped when that render releases it', async () => {
+    const decodes = new SharedDecodes(1000);
+    const { calls, take } = counting(decodes);
+    await take('/a', 4, 400);
+    const heldA = await take('/a', 4, 400, true);
+    await take('/b', 4, 400);
+    const heldB = await take('/b', 4, 400, true);
+    // Both decodes are in use: /c gets no slab (the budget is taken), and their pixels stay as they were.
+    await take('/c', 4, 400);
+    expect(await take('/c', 4, 400)).to.equal(undefined);
+    expect([pixelsOf(heldA), pixelsOf(heldB)]).to.deep.equal(['/a..........', '/b..........']);
+    heldA!.release();
+    expect(pixelsOf(await take('/c', 4, 400))).to.equal('/c..........');
+    expect(pixelsOf(heldB)).to.equal('/b..........');
+    expect(calls.decodes).to.equal(3);
     expect(decodes.size).to.deep.equal({ decodes: 2, bytes: 800 });
   });
 
