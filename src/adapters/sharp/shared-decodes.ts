@@ -32,6 +32,12 @@ interface Held {
 const RECENT_FILES = 32;
 
 /**
+ * Slabs come in whole MiB, so that decodes of similar sizes (a 2725×2225 photo at 1/4 takes 1.1 MB, a 7360×4912 one
+ * at 1/8 1.7 MB) reuse each other's slabs rather than give them back and allocate anew.
+ */
+const SLAB_UNIT = 1024 * 1024;
+
+/**
  * Decodes of original files shared by renders of the same file at the same JPEG shrink-on-load factor (ADR 0037),
  * within a budget of bytes, least recently used dropped first. The first render of a file decodes it itself; a
  * second one soon after decodes it once for itself and the renders after it, which then only resize and encode.
@@ -61,7 +67,8 @@ export class SharedDecodes {
    * A lease on the decode of `file` at `factor` to render from: one held already or under way, or one started now
    * (`decode`, which returns sharp's buffer; it is copied into a slab) when `file` was rendered recently and
    * `sharable` says its decode can stand for its renders' own. `undefined` when the render should decode the file
-   * itself. `bytes`: the most the decode's pixels can take; a decode larger than half the budget is never held.
+   * itself. `bytes`: the most the decode's pixels can take; a decode whose slab (whole MiB) is larger than half the
+   * budget is never held.
    */
   async lease(
     file: string,
@@ -70,7 +77,8 @@ export class SharedDecodes {
     decode: () => Promise<DecodedOriginal>,
     sharable: () => Promise<boolean>,
   ): Promise<DecodeLease | undefined> {
-    if (bytes > this.maxBytes / 2) return undefined;
+    const size = Math.ceil(bytes / SLAB_UNIT) * SLAB_UNIT;
+    if (size > this.maxBytes / 2) return undefined;
     const key = `${factor}:${file}`;
     if (this.held.has(key)) return this.leaseOf(key);
     const seen = this.recent.get(file);
@@ -82,7 +90,7 @@ export class SharedDecodes {
     if (!(await seen.sharable)) return undefined;
     // Another render may have started it while this one waited for the answer.
     if (this.held.has(key)) return this.leaseOf(key);
-    const slab = this.slab(bytes);
+    const slab = this.slab(size);
     if (slab === undefined) return undefined;
     const decoding = decode().then((decoded) => {
       if (decoded.pixels.length > slab.length) throw new Error(`a decode of ${decoded.pixels.length} bytes does not fit its ${slab.length}-byte slab`);

@@ -191,7 +191,7 @@ export const configSchema = z.strictObject({
      * Bytes of decoded originals kept so that further renders of the same original file share one decode (ADR
      * 0037); 0 decodes the original for every render.
      */
-    sharedDecodeBytes: z.number().int().min(0).default(16 * 1024 * 1024),
+    sharedDecodeBytes: z.number().int().min(0).default(4 * 1024 * 1024),
   }).prefault({}),
   shutdown: z.strictObject({
     timeoutMs: positiveInt.default(25_000),

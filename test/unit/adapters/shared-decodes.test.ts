@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { jpegShrinkOnLoad } from '../../../src/adapters/sharp/jpeg-shrink-on-load.js';
 import { SharedDecodes, type DecodedOriginal, type DecodeLease } from '../../../src/adapters/sharp/shared-decodes.js';
 
+const MIB = 1024 * 1024;
+
 /** A decode of `file`: 12 bytes that name it. */
 const pixelsFor = (file: string): DecodedOriginal => ({ pixels: Buffer.from(file.padEnd(12, '.')), width: 2, height: 2, channels: 3 });
 
@@ -58,7 +60,7 @@ describe('jpegShrinkOnLoad: the factor sharp decodes a JPEG at', () => {
 
 describe('SharedDecodes', () => {
   it('lets the first render of a file decode it itself, decodes once for the second, and shares it with later ones', async () => {
-    const { calls, take } = counting(new SharedDecodes(1000));
+    const { calls, take } = counting(new SharedDecodes(4 * MIB));
     expect(await take('/a')).to.equal(undefined);
     expect(pixelsOf(await take('/a'))).to.equal('/a..........');
     expect(pixelsOf(await take('/a'))).to.equal('/a..........');
@@ -66,7 +68,7 @@ describe('SharedDecodes', () => {
   });
 
   it('keeps one decode per factor, and starts one decode for renders that ask at once', async () => {
-    const { calls, take } = counting(new SharedDecodes(1000));
+    const { calls, take } = counting(new SharedDecodes(4 * MIB));
     await take('/a', 4);
     const together = await Promise.all([take('/a', 4), take('/a', 4), take('/a', 4)]);
     expect(together.map(pixelsOf)).to.deep.equal(['/a..........', '/a..........', '/a..........']);
@@ -75,13 +77,13 @@ describe('SharedDecodes', () => {
   });
 
   it('never decodes for a file that cannot be shared, and reads its header once', async () => {
-    const { calls, take } = counting(new SharedDecodes(1000), { sharable: false });
+    const { calls, take } = counting(new SharedDecodes(4 * MIB), { sharable: false });
     for (let i = 0; i < 4; i++) expect(await take('/rotated')).to.equal(undefined);
     expect(calls).to.deep.equal({ decodes: 0, headers: 1 });
   });
 
   it('does not keep a decode that failed: the next render tries again', async () => {
-    const { calls, take } = counting(new SharedDecodes(1000), { fails: true });
+    const { calls, take } = counting(new SharedDecodes(4 * MIB), { fails: true });
     await take('/bad');
     for (let i = 0; i < 2; i++) {
       const error = await take('/bad').then(
@@ -93,9 +95,9 @@ describe('SharedDecodes', () => {
     expect(calls.decodes).to.equal(2);
   });
 
-  it('holds no decode larger than half the budget, and none at all with a budget of 0', async () => {
+  it('holds no decode whose slab (whole MiB) is larger than half the budget, and none at all with a budget of 0', async () => {
     for (const [budget, bytes] of [
-      [1000, 501],
+      [4 * MIB, 2 * MIB + 1],
       [0, 1],
     ] as const) {
       const { calls, take } = counting(new SharedDecodes(budget));
@@ -105,35 +107,55 @@ describe('SharedDecodes', () => {
   });
 
   it('drops the least recently used idle decodes beyond the budget, reusing their slabs', async () => {
-    const decodes = new SharedDecodes(1000);
-    const { take } = counting(decodes);
+    const decodes = new SharedDecodes(4 * MIB);
+    const { calls, take } = counting(decodes);
     for (const file of ['/a', '/b', '/c', '/d']) {
-      await take(file, 4, 400);
-      await take(file, 4, 400);
+      await take(file, 4, 1.5 * MIB);
+      await take(file, 4, 1.5 * MIB);
     }
-    expect(decodes.size).to.deep.equal({ decodes: 2, bytes: 800 });
+    expect(decodes.size).to.deep.equal({ decodes: 2, bytes: 4 * MIB });
+    expect(pixelsOf(await take('/d', 4, 1.5 * MIB))).to.equal('/d..........');
+    expect(calls.decodes).to.equal(4);
+    // /a was dropped: a render of it (still a recent file) decodes it again, in the slab of the idle /c.
+    expect(pixelsOf(await take('/a', 4, 1.5 * MIB))).to.equal('/a..........');
+    expect(calls.decodes).to.equal(5);
+    expect(decodes.size).to.deep.equal({ decodes: 2, bytes: 4 * MIB });
+  });
+
+  it('allocates slabs in whole MiB, so that decodes of similar sizes reuse them', async () => {
+    const decodes = new SharedDecodes(4 * MIB);
+    const { take } = counting(decodes);
+    for (const [file, bytes] of [
+      ['/photo', 1_136_000],
+      ['/big', 1_695_000],
+      ['/other', 1_695_000],
+    ] as const) {
+      await take(file, 4, bytes);
+      expect(pixelsOf(await take(file, 4, bytes))).to.equal(file.padEnd(12, '.'));
+    }
+    expect(decodes.size).to.deep.equal({ decodes: 2, bytes: 4 * MIB });
   });
 
   it('never reuses the slab of a decode a render still holds: it is dropped when that render releases it', async () => {
-    const decodes = new SharedDecodes(1000);
+    const decodes = new SharedDecodes(4 * MIB);
     const { calls, take } = counting(decodes);
-    await take('/a', 4, 400);
-    const heldA = await take('/a', 4, 400, true);
-    await take('/b', 4, 400);
-    const heldB = await take('/b', 4, 400, true);
+    await take('/a', 4, 1.5 * MIB);
+    const heldA = await take('/a', 4, 1.5 * MIB, true);
+    await take('/b', 4, 1.5 * MIB);
+    const heldB = await take('/b', 4, 1.5 * MIB, true);
     // Both decodes are in use: /c gets no slab (the budget is taken), and their pixels stay as they were.
-    await take('/c', 4, 400);
-    expect(await take('/c', 4, 400)).to.equal(undefined);
+    await take('/c', 4, 1.5 * MIB);
+    expect(await take('/c', 4, 1.5 * MIB)).to.equal(undefined);
     expect([pixelsOf(heldA), pixelsOf(heldB)]).to.deep.equal(['/a..........', '/b..........']);
     heldA!.release();
-    expect(pixelsOf(await take('/c', 4, 400))).to.equal('/c..........');
+    expect(pixelsOf(await take('/c', 4, 1.5 * MIB))).to.equal('/c..........');
     expect(pixelsOf(heldB)).to.equal('/b..........');
     expect(calls.decodes).to.equal(3);
-    expect(decodes.size).to.deep.equal({ decodes: 2, bytes: 800 });
+    expect(decodes.size).to.deep.equal({ decodes: 2, bytes: 4 * MIB });
   });
 
   it('counts a file as recent among the last 32 files rendered only: a file back after many others decodes itself', async () => {
-    const { calls, take } = counting(new SharedDecodes(1000));
+    const { calls, take } = counting(new SharedDecodes(4 * MIB));
     for (let round = 0; round < 2; round++) for (let i = 0; i < 40; i++) expect(await take(`/library/${i}`)).to.equal(undefined);
     expect(calls.decodes).to.equal(0);
   });
