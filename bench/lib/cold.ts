@@ -14,10 +14,10 @@ export const COLD_SECTION: Section = {
   heading: 'Cold renders (every request a new box: true misses)',
   columns: ['scenario', 'c', 'service req/s (p50/p99 ms; CPU ms/resp)', 'raw sharp', 'IPX', 'service ÷ raw sharp', 'service ÷ IPX', 'target', 'met'],
   after: [
-    'Boxes come 16 widths (64 of the big image) of one original in a row, then the next copy of it, as responsive images ask for',
-    'them: the service then shares one decode among the renders of an original (ADR 0037), which raw sharp and IPX do',
-    'not. Rows marked "originals apart" ask each copy for one width at a time, going through all the copies (400 of',
-    'the photo) before the next width, so that no decode can be shared.',
+    'Boxes come 16 widths (64 of the big image) of one original in a row, then the next copy of it, as responsive',
+    'images ask for them: the service then shares one decode among the renders of an original (ADR 0037), which raw',
+    'sharp and IPX do not. Rows marked "originals apart" ask each copy for one width at a time, going through all the',
+    'copies (400 of the photo) before the next width, so that no decode can be shared.',
   ],
 };
 
@@ -53,8 +53,9 @@ const WIDTHS = 16;
 
 /**
  * Boxes that differ on every request and give (nearly) the same output: the height is never the limiting
- * side, so the output is the box's width, which only moves within 16 pixels; after every 16 requests the
- * service gets the next copy of the original, since boxes with the same output share a rendition.
+ * side, so the output is the box's width, which only moves within 16 pixels (or the image's `widths`); after
+ * that many requests the service gets the next copy of the original, since boxes with the same output share a
+ * rendition. With `originalsApart`, every request goes to the next copy instead.
  */
 class Boxes {
   private next = 0;
