@@ -37,16 +37,28 @@ export function loadDriver<T>(setting: string, packages: readonly string[], load
  * A stand-in for a port whose driver is still loading: each method call waits for the driver, then
  * runs on it (with the driver as `this`). Only methods are forwarded; `then` stays undefined so that
  * the stand-in is never mistaken for a promise (the container checks for one).
+ *
+ * Optional methods (such as `OriginalStore.local`, which only a folder has) are absent once the driver has
+ * loaded and lacks them, as on the driver itself; a call made before that, to a method the driver turns out
+ * not to have, answers `undefined`, as the optional call `port.method?.()` would have.
  */
 export function deferredPort<T extends AsyncPort<T>>(loading: Promise<T>): T {
+  let loaded: object | undefined;
   // A driver that failed to load is reported by each call (and the start-up task), not as unhandled.
-  loading.catch(() => undefined);
+  loading.then(
+    (port) => {
+      loaded = port;
+    },
+    () => undefined,
+  );
   return new Proxy({} as T, {
     get(_target, property) {
       if (property === 'then' || typeof property === 'symbol') return undefined;
+      if (loaded !== undefined && typeof Reflect.get(loaded, property) !== 'function') return undefined;
       return async (...args: unknown[]): Promise<unknown> => {
         const port: object = await loading;
-        return Reflect.apply(Reflect.get(port, property) as (...parameters: unknown[]) => unknown, port, args);
+        const method = Reflect.get(port, property) as ((...parameters: unknown[]) => unknown) | undefined;
+        return typeof method === 'function' ? Reflect.apply(method, port, args) : undefined;
       };
     },
   });

@@ -4,6 +4,8 @@ import { rejectionOf } from '../../support/rejection.js';
 
 interface Counter {
   add(step: number): Promise<number>;
+  /** Optional: `CountingPort` does not have it (as a bucket store has no `OriginalStore.local`). */
+  local?(name: string): Promise<string | undefined>;
 }
 
 class CountingPort implements Counter {
@@ -15,6 +17,17 @@ class CountingPort implements Counter {
 }
 
 describe('driver loading (drivers imported only when configured)', () => {
+  it("leaves an optional method the driver does not have absent once it has loaded, and answers undefined for it before", async () => {
+    let loaded!: (port: Counter) => void;
+    const port = deferredPort<Counter>(new Promise((resolve) => (loaded = resolve)));
+    const early = port.local?.('x');
+    loaded(new CountingPort());
+    expect(await early).to.equal(undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(port.local).to.equal(undefined);
+    expect(await port.add(2)).to.equal(2);
+  });
+
   it('names the setting and the npm install command when a driver package is not installed', async () => {
     const loading = loadDriver('originals.driver "s3"', ['lir-package-that-is-not-installed', 'another-one'], async () => {
       const name = 'lir-package-that-is-not-installed';
