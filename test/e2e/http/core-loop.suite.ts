@@ -251,13 +251,15 @@ export function describeCoreLoop(label: string, overrides: () => Record<string, 
       const gate = service.container.get(TOKENS.RenderGate);
       const bytes = await photo(3000, 2000);
       // The DELETE must land after the render has read its original and before its store: the render holds its slot
-      // for about a second (a large blur), and the DELETE is sent as soon as the slot is taken. If it still came
-      // first, the GET answers 404 and nothing was raced: try again with a fresh id, a few times at most.
+      // for about a second (a large blur), and the DELETE is sent 50 ms after the slot is taken, once libvips has
+      // opened the original's file (ADR 0036: renders read it from there). If it still came first, the GET answers
+      // 404 and nothing was raced: try again with a fresh id, a few times at most.
       for (let attempt = 1; attempt <= 4; attempt++) {
         const id = uniqueId('racerender');
         await uploadOriginal(base, id, bytes);
         const pending = fetch(`${base}/${id}_2000_2000.png?blur=40`);
         for (let polls = 0; gate.active === 0 && polls < 1000; polls++) await new Promise((resolve) => setTimeout(resolve, 2));
+        await new Promise((resolve) => setTimeout(resolve, 50));
         expect((await fetch(`${base}/${id}`, { method: 'DELETE' })).status).to.equal(204);
         const answered = await pending;
         const body = Buffer.from(await answered.arrayBuffer());
