@@ -2,14 +2,13 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { LOCAL_FILE_HEAD_BYTES, type LocalFile } from '../../../src/application/ports/original-store.js';
+import type { LocalFile } from '../../../src/application/ports/original-store.js';
 import { SharpTransformer } from '../../../src/adapters/sharp/sharp-transformer.js';
 import type { ImageInfo } from '../../../src/domain/original.js';
 import { FITS } from '../../../src/domain/scaling.js';
 import { specFor } from '../../contract/transformer.contract.js';
+import { CORPUS, corpusLocalFile } from '../../support/corpus.js';
 
-const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
 
 /** JPEGs whose decode can be shared (no EXIF rotation, no ICC profile, three sRGB channels): baseline and progressive. */
 const SHARABLE = [
@@ -49,7 +48,7 @@ describe('SharpTransformer: renders of one original sharing its decode (../share
     if (known !== undefined) return known;
     const bytes = await readFile(`${CORPUS}${path}`);
     const loaded = {
-      file: { path: `${CORPUS}${path}`, size: bytes.length, head: bytes.subarray(0, LOCAL_FILE_HEAD_BYTES) },
+      file: corpusLocalFile(path, bytes),
       info: await direct.inspect(bytes),
     };
     originals.set(path, loaded);

@@ -1,15 +1,14 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { LOCAL_FILE_HEAD_BYTES, type LocalFile } from '../../../src/application/ports/original-store.js';
 import { SharpTransformer } from '../../../src/adapters/sharp/sharp-transformer.js';
 import { ImageTooLargeError, UnsupportedImageError } from '../../../src/domain/domain-error.js';
 import { checkOriginalSize, DEFAULT_LIMITS } from '../../../src/domain/limits.js';
 import type { ImageInfo } from '../../../src/domain/original.js';
 import type { RenditionSpec } from '../../../src/domain/rendition.js';
 import { describeTransformerContract, specFor } from '../../contract/transformer.contract.js';
+import { CORPUS, corpusLocalFile } from '../../support/corpus.js';
 import { meanPixelDifference } from '../../support/image-fixtures.js';
 
 describeTransformerContract('SharpTransformer', async ({ timeoutMs }) => new SharpTransformer({ timeoutMs, avifEffort: 2 }));
@@ -25,16 +24,10 @@ interface ManifestEntry {
   };
 }
 
-const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
 const MANIFEST = `${CORPUS}manifest.json`;
 
 function corpusFile(path: string): Promise<Buffer> {
   return readFile(`${CORPUS}${path}`);
-}
-
-/** A corpus file as a folder store's `local` describes it. */
-function localFile(path: string, bytes: Buffer): LocalFile {
-  return { path: `${CORPUS}${path}`, size: bytes.length, head: bytes.subarray(0, LOCAL_FILE_HEAD_BYTES) };
 }
 
 async function outcome(promise: Promise<unknown>): Promise<{ ok: true } | { ok: false; error: unknown }> {
@@ -106,7 +99,7 @@ describe('SharpTransformer on the third-party corpus (../shared/corpus)', functi
         expect([metadata.exif, metadata.xmp, metadata.icc, metadata.comments]).to.deep.equal([undefined, undefined, undefined, undefined]);
 
         // From the original's file (a folder store, ADR 0036), libvips decodes the same: byte for byte the same output.
-        const fromFile = await transformer.render(localFile(entry.path, bytes), spec, info);
+        const fromFile = await transformer.render(corpusLocalFile(entry.path, bytes), spec, info);
         expect(Buffer.from(fromFile.bytes).equals(Buffer.from(rendered.bytes)), 'the same bytes from the file as from memory').to.equal(true);
       });
     }
@@ -119,7 +112,7 @@ describe('SharpTransformer on the third-party corpus (../shared/corpus)', functi
       const bytes = await corpusFile(photo);
       const info = await transformer.inspect(bytes);
       const png = await corpusFile('pngsuite/basn2c08.png');
-      const file = { ...localFile(photo, bytes), head: png.subarray(0, 64) };
+      const file = { ...corpusLocalFile(photo, bytes), head: png.subarray(0, 64) };
       const refused = await outcome(transformer.render(file, specFor(info, { width: 64, height: 64 }), info));
       expect(refused.ok).to.equal(false);
       expect(String((refused as { error: unknown }).error)).to.match(/the bytes are png, but the original was recorded as jpeg/);
@@ -128,7 +121,7 @@ describe('SharpTransformer on the third-party corpus (../shared/corpus)', functi
     it('a file that is gone fails as a decode failure, which the use case tells apart by looking again', async function () {
       const bytes = await corpusFile(photo);
       const info = await transformer.inspect(bytes);
-      const file = { ...localFile(photo, bytes), path: `${CORPUS}no-such-file.jpg` };
+      const file = { ...corpusLocalFile(photo, bytes), path: `${CORPUS}no-such-file.jpg` };
       const refused = await outcome(transformer.render(file, specFor(info, { width: 64, height: 64 }), info));
       expect(refused.ok).to.equal(false);
       expect((refused as { error: unknown }).error).to.be.instanceOf(UnsupportedImageError);
