@@ -16,6 +16,15 @@ export interface RenditionBudgetGauge {
   readonly evictions: number;
 }
 
+/** A transformer that counts its renders from shared decodes (ADR 0037; `SharpTransformer`). */
+export interface DecodeSharingGauge {
+  readonly sharedRenders: number;
+}
+
+/** Whether a `Transformer` counts shared-decode renders (an embedder's own transformer need not). */
+export const countsSharedRenders = (transformer: object): transformer is DecodeSharingGauge =>
+  typeof (transformer as Partial<DecodeSharingGauge>).sharedRenders === 'number';
+
 export type RenderOutcome = 'ok' | 'failed';
 
 /**
@@ -62,6 +71,7 @@ export class PrometheusMetrics {
   private readonly infoRequests: HotCounter<'outcome'>;
   private readonly knownReadFailures: Counter;
   private budget: RenditionBudgetGauge | undefined;
+  private decodeSharing: DecodeSharingGauge | undefined;
 
   constructor(options: { readonly prefix?: string; readonly renderQueue?: RenderQueueGauge; readonly defaultMetrics?: boolean } = {}) {
     const prefix = options.prefix ?? 'lir_';
@@ -121,6 +131,12 @@ export class PrometheusMetrics {
     this.knownReadFailures = knownReadFailureCounter(prefix, registers);
     registerQueueGauges(prefix, registers, options.renderQueue);
     registerBudgetMetrics(prefix, registers, () => this.budget);
+    registerSharedRenderCounter(prefix, registers, () => this.decodeSharing);
+  }
+
+  /** Exposes the transformer's count of renders from shared decodes, read at scrape time. */
+  watchDecodeSharing(transformer: DecodeSharingGauge): void {
+    this.decodeSharing = transformer;
   }
 
   /** Exposes the rendition budget, read at scrape time: the budget counts on its own, so the application knows nothing of metrics. */
@@ -206,15 +222,29 @@ function registerBudgetMetrics(prefix: string, registers: Registry[], budget: ()
       this.set(budget()?.storedBytes ?? 0);
     },
   });
+  countedElsewhere(`${prefix}rendition_evictions_total`, 'Renditions this process evicted to stay within the rendition budget', registers, () => budget()?.evictions ?? 0);
+}
+
+/** A counter whose total something else keeps (`total()`, never decreasing), read when scraped. */
+function countedElsewhere(name: string, help: string, registers: Registry[], total: () => number): void {
   let counted = 0;
   new Counter({
-    name: `${prefix}rendition_evictions_total`,
-    help: 'Renditions this process evicted to stay within the rendition budget',
+    name,
+    help,
     registers,
     collect() {
-      const evictions = budget()?.evictions ?? 0;
-      this.inc(evictions - counted);
-      counted = evictions;
+      const now = total();
+      this.inc(now - counted);
+      counted = now;
     },
   });
+}
+
+function registerSharedRenderCounter(prefix: string, registers: Registry[], gauge: () => DecodeSharingGauge | undefined): void {
+  countedElsewhere(
+    `${prefix}renders_shared_decode_total`,
+    'Renders (of those in renders_total) that used a decode of their original shared with other renders of it (ADR 0037); the rest decoded the original themselves',
+    registers,
+    () => gauge()?.sharedRenders ?? 0,
+  );
 }

@@ -2,7 +2,7 @@ import { ContainerModule } from 'inversify';
 import { countFailures } from '../../../adapters/prometheus/failure-counting.js';
 import { MeteredOriginalStore } from '../../../adapters/prometheus/metered-original-store.js';
 import { MeteredTransformer } from '../../../adapters/prometheus/metered-transformer.js';
-import { PrometheusMetrics } from '../../../adapters/prometheus/prometheus-metrics.js';
+import { countsSharedRenders, PrometheusMetrics } from '../../../adapters/prometheus/prometheus-metrics.js';
 import { TOKENS } from '../tokens.js';
 
 /**
@@ -18,7 +18,11 @@ export function prometheusMetricsModule(): ContainerModule {
       context.get(TOKENS.Metrics).watchRenditionBudget(budget);
       return budget;
     });
-    onActivation(TOKENS.Transformer, (context, transformer) => new MeteredTransformer(transformer, context.get(TOKENS.Metrics)));
+    onActivation(TOKENS.Transformer, (context, transformer) => {
+      const metrics = context.get(TOKENS.Metrics);
+      if (countsSharedRenders(transformer)) metrics.watchDecodeSharing(transformer);
+      return new MeteredTransformer(transformer, metrics);
+    });
     onActivation(TOKENS.OriginalStore, (context, store) => {
       const metrics = context.get(TOKENS.Metrics);
       return countFailures(new MeteredOriginalStore(store, metrics), 'original-store', metrics);
