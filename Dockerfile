@@ -1,7 +1,7 @@
 # live-image-resize: multi-stage image. Every stage starts from the same base, so the native addon
 # that prod-deps compiles (better-sqlite3) links against exactly the glibc and Node ABI that run it.
 # Build: docker build -t live-image-resize .   Run and deploy: docs/deployment.md.
-# Why jemalloc and this layout: docs/adr/0013-container-image-and-memory-allocator.md.
+# Why this layout: docs/adr/0013-container-image-and-memory-allocator.md; the allocator settings: docs/adr/0038-allocator-settings-for-libvips.md.
 
 # The newest Node LTS line that the suite has passed on here (ADR 0030); --build-arg NODE_IMAGE=… changes it.
 ARG NODE_IMAGE=node:24-bookworm-slim
@@ -45,17 +45,16 @@ COPY src ./src
 RUN npm run build
 
 FROM base AS runtime
-RUN apt-get update \
- && apt-get install -y --no-install-recommends libjemalloc2 \
- && rm -rf /var/lib/apt/lists/* \
- && ln -s "$(dpkg -L libjemalloc2 | grep '/libjemalloc\.so\.2$')" /usr/local/lib/libjemalloc.so.2 \
- && mkdir -p /data \
+RUN mkdir -p /data \
  && chown node:node /data
 # Each render holds a libuv pool thread, so the pool needs render.concurrency + 4 threads; 16 fits up
 # to 12 concurrent renders. Set it with RENDER_CONCURRENCY (the service warns when it does not fit).
+# glibc's malloc with two arenas and a fixed mmap threshold, as npm start runs it: freed pixel buffers go
+# back to the kernel at once (ADR 0038; glibc reads these only when the process starts).
 ENV NODE_ENV=production \
     DATA_DIR=/data \
-    LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 \
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072 \
     UV_THREADPOOL_SIZE=16
 COPY package.json ./
 COPY config ./config

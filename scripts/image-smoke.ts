@@ -79,6 +79,9 @@ async function checkRunning(container: string): Promise<void> {
     (error: { stdout?: string }) => ({ ok: false, out: error.stdout ?? '' }),
   );
   record('doctor', doctor.ok, `lir doctor in the container: ${doctor.out.split('\n').at(-1)}`);
+  // The image's ENV reaches every process in it, the service's too (ADR 0038).
+  const memory = /^\w+ +memory +.*$/m.exec(doctor.out)?.[0] ?? 'no memory line';
+  record('allocator', /^OK +memory +glibc .*MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072/.test(memory), memory);
 }
 
 async function stopCleanly(container: string): Promise<void> {

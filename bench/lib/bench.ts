@@ -26,8 +26,11 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
   return { seconds: Number(env.BENCH_SECONDS ?? 5), reps: Number(env.BENCH_REPS ?? 3), pauseMs: 1500 };
 }
 
-/** Every server process gets the same allocator setting (docs/adr/0012-performance-levers.md). */
-export const COMMON_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+/**
+ * Every server process gets the same allocator settings, those `npm start` gives the service: two glibc arenas
+ * (docs/adr/0012-performance-levers.md) and a fixed mmap threshold (docs/adr/0038-allocator-settings-for-libvips.md).
+ */
+export const COMMON_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
 
 /**
  * The node flags `npm start` runs the production build with (package.json's start script), so that the bench

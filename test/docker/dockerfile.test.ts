@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { DockerfileParser, ModifiableInstruction, type Instruction } from 'dockerfile-ast';
 import { validate, ValidationSeverity, type ValidatorSettings } from 'dockerfile-utils';
+import { RECOMMENDED_MALLOC_ENV } from '../../src/infrastructure/allocator.js';
 import { REPO_ROOT, startTestService, type TestService } from '../support/service-harness.js';
 
 const run = promisify(execFile);
@@ -18,6 +19,7 @@ const dockerfile = DockerfileParser.parse(text);
 const instructions = dockerfile.getInstructions();
 const packageJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
   allowScripts?: Record<string, boolean>;
+  scripts: { start: string };
 };
 
 /** The instructions of each stage, in order, keyed by the stage name (`AS name`). */
@@ -222,16 +224,15 @@ describe('Dockerfile', () => {
       expect(Number(uid)).to.be.greaterThan(0);
     });
 
-    it('sets NODE_ENV=production, DATA_DIR=/data, a libuv pool for several renders and jemalloc as the allocator (ADR 0013)', () => {
+    it('sets NODE_ENV=production, DATA_DIR=/data, a libuv pool for several renders and the allocator settings of npm start (ADR 0038)', () => {
       const env = runtimeEnv();
       expect(env.get('NODE_ENV')).to.equal('production');
       expect(env.get('DATA_DIR')).to.equal('/data');
-      expect(env.get('LD_PRELOAD')).to.match(/libjemalloc\.so\.2$/);
+      for (const [name, value] of Object.entries(RECOMMENDED_MALLOC_ENV)) expect(env.get(name), name).to.equal(value);
+      expect(env.has('LD_PRELOAD'), 'glibc measured lower than a preloaded jemalloc').to.equal(false);
       // main.ts warns below render.concurrency + 4; libuv reads the variable before any code runs.
       expect(Number(env.get('UV_THREADPOOL_SIZE'))).to.be.greaterThan(4);
-      const runs = ofKind(runtime(), 'RUN').map(content).join('\n');
-      expect(runs).to.match(/apt-get install[^&]*\blibjemalloc2\b/);
-      expect(runs, 'the preloaded path is created').to.include(`ln -s "$(dpkg -L libjemalloc2 | grep '/libjemalloc\\.so\\.2$')" ${env.get('LD_PRELOAD')}`);
+      for (const [name, value] of Object.entries(RECOMMENDED_MALLOC_ENV)) expect(packageJson.scripts.start, 'npm start sets the same').to.contain(`${name}=\${${name}:-${value}}`);
     });
 
     it('exposes 1337 and declares only the data folder a volume, owned by the runtime user (config is mounted, not a stale anonymous volume)', () => {

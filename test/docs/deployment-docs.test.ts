@@ -17,7 +17,7 @@ const read = (doc: string): string => readFileSync(path.join(REPO_ROOT, 'docs', 
 const codeSpans = (markdown: string): string[] => [...markdown.replace(/^```[\s\S]*?^```/gm, '').matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
 
 /** Variables read by Node, libuv or the loader rather than by the config table, and the Dockerfile's build arguments. */
-const RUNTIME_VARIABLES = ['NODE_ENV', 'NODE_OPTIONS', 'CONFIG_DIR', 'UV_THREADPOOL_SIZE', 'LD_PRELOAD', 'MALLOC_ARENA_MAX'];
+const RUNTIME_VARIABLES = ['NODE_ENV', 'NODE_OPTIONS', 'CONFIG_DIR', 'UV_THREADPOOL_SIZE', 'LD_PRELOAD', 'MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_'];
 /** Variables the cloud SDKs read themselves: `lir import s3://…`/`gs://…` leaves the source to them when no store uses that driver (cli.md). */
 const SDK_VARIABLES = ['AWS_REGION', 'AWS_ENDPOINT_URL_S3', 'STORAGE_EMULATOR_HOST'];
 /** Where error codes are declared (`readonly code = 'NOT_FOUND'`). */

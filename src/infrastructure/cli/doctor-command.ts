@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { formatDoctor, type DoctorLine } from '../../adapters/cli/doctor-report.js';
+import { allocatorFit } from '../allocator.js';
 import { guardExposureWarning } from '../../adapters/http/caller-guard.js';
 import { applyDotEnv, ConfigError, loadConfigWithSources, type LoadedConfig } from '../config/load-config.js';
 import type { Config, StorageConfig } from '../config/config-schema.js';
@@ -89,7 +90,14 @@ function capacityLines(config: Config): DoctorLine[] {
     pool.advice === undefined
       ? { verdict: 'ok', topic: 'threads', message: `UV_THREADPOOL_SIZE=${pool.poolSize} fits render.concurrency + 4 (${pool.wanted}); npm start, lir serve and the image set it` }
       : { verdict: 'warn', topic: 'threads', message: pool.advice },
+    { topic: 'memory', ...allocatorFit(process.env, glibcVersion()) },
   ];
+}
+
+/** The glibc this process runs on, as Node's diagnostic report gives it; undefined on musl, macOS and Windows. */
+function glibcVersion(): string | undefined {
+  const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
+  return report.header?.glibcVersionRuntime;
 }
 
 function exposureLines(config: Config): DoctorLine[] {
@@ -119,7 +127,7 @@ export const doctorCommand: Command = {
   name: 'doctor',
   arguments: '',
   positionals: { min: 0, max: 0 },
-  summary: 'check the configuration, stores, index, versions and thread pool',
+  summary: 'check the configuration, stores, index, versions, thread pool and allocator',
   description: `Checks what the service needs, one line each with a verdict: OK fine, NOTE worth knowing,
 WARN works but should change, FAIL will not work. Reads the configuration as the service would
 (config files, environment, ./.env), asks the configured stores and index whether they answer (a folder

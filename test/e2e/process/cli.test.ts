@@ -98,7 +98,7 @@ describe('e2e (child process): the lir command', function () {
   it('doctor: a verdict per line on a fresh configuration; a broken config or an unreachable index fails', async () => {
     const fresh = await runLir(['doctor'], env);
     expect(fresh.code, fresh.stdout + fresh.stderr).to.equal(0);
-    for (const topic of ['node', 'versions', 'config', 'originals', 'renditions', 'index', 'render', 'threads', 'listen', 'guard', 'service']) {
+    for (const topic of ['node', 'versions', 'config', 'originals', 'renditions', 'index', 'render', 'threads', 'memory', 'listen', 'guard', 'service']) {
       expect(fresh.stdout).to.match(new RegExp(`^(OK|NOTE|WARN) +${topic} `, 'm'));
     }
     expect(fresh.stdout).to.match(/libvips \d+\.\d+/);
