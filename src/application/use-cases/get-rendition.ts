@@ -13,7 +13,7 @@ import type { RenditionBudget } from '../rendition-budget.js';
 import { SingleFlight } from '../single-flight.js';
 import type { CacheIndex, RenditionRecord } from '../ports/cache-index.js';
 import type { Clock } from '../ports/clock.js';
-import type { OriginalStore } from '../ports/original-store.js';
+import type { LocalFile, OriginalStore } from '../ports/original-store.js';
 import type { KnownBytes, KnownObject, KnownRows } from '../known.js';
 import { LruMap } from '../lru-map.js';
 import type { RenditionCache, RenditionLocation, StoredObject } from '../ports/rendition-cache.js';
@@ -342,28 +342,34 @@ export class GetRendition {
 
   /**
    * Renders a miss within the resource model (ADR 0014): work the cost model says cannot finish within the time
-   * limit is refused before it starts (422), and the original is read only once a render slot is granted, so a
-   * queued render holds no bytes and memory is bounded by the slots, not by the queue. The gate is told the larger
-   * of the render's estimate and its original's decode, so a small thumbnail of a huge original counts as heavy.
+   * limit is refused before it starts (422), and the original's bytes are read only once a render slot is granted,
+   * so a queued render holds no bytes and memory is bounded by the slots, not by the queue. The gate is told the
+   * larger of the render's estimate and its original's decode, so a small thumbnail of a huge original counts as
+   * heavy.
+   *
+   * A local original's file is found before the slot (a few file-system calls and its first 4 KiB, ADR 0036): each
+   * of those calls waits for the event loop, which at c = 8 is busy with the other requests, and a slot held through
+   * them leaves its core idle (ADR 0036, amendment).
    */
   private async render(original: OriginalMetadata, rendition: Rendition): Promise<RenderedImage> {
     // The index holds what the upload's inspect read from these bytes (the key names their hash): no second header read.
     const info: ImageInfo = { format: original.format, width: original.width, height: original.height, pages: original.pages, hasAlpha: original.hasAlpha };
     const estimatedMs = Math.max(checkRenderCost(rendition.spec, info, this.settings.budget), estimateDecodeMs(info));
-    const work = async () => this.renderFrom(original, rendition.spec, info);
+    const file = await this.deps.originals.local?.(original);
+    const work = async () => this.renderFrom(original, rendition.spec, info, file);
     return this.deps.gate === undefined ? work() : this.deps.gate.run(work, estimatedMs);
   }
 
   /** From the original's local file where the store has one (ADR 0036: no copy of it in memory), from its bytes otherwise. */
-  private async renderFrom(original: OriginalMetadata, spec: RenditionSpec, info: ImageInfo): Promise<RenderedImage> {
+  private async renderFrom(original: OriginalMetadata, spec: RenditionSpec, info: ImageInfo, file: LocalFile | undefined): Promise<RenderedImage> {
     const { originals, transformer } = this.deps;
-    const file = await originals.local?.(original);
     if (file === undefined) return transformer.render(await this.readOriginal(original), spec, info);
     try {
       return await transformer.render(file, spec, info);
     } catch (error) {
-      // A DELETE or a replacement may remove the file between finding it and the decoder opening it: then this is
-      // the 404 that readOriginal gives for an original gone while its render waited, not a decode failure.
+      // A DELETE or a replacement may remove the file between finding it and the decoder opening it (the render may
+      // have waited for its slot in between): then this is the 404 that readOriginal gives for an original gone
+      // while its render waited, not a decode failure.
       if ((await originals.local?.(original)) === undefined) await this.readOriginal(original);
       throw error;
     }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { OriginalNotFoundError } from '../../../src/application/application-error.js';
+import { RenderGate } from '../../../src/application/render-gate.js';
 import type { LocalFile } from '../../../src/application/ports/original-store.js';
 import { DeleteImage } from '../../../src/application/use-cases/delete-image.js';
 import { GetRendition, type GetRenditionOutput } from '../../../src/application/use-cases/get-rendition.js';
@@ -10,6 +11,7 @@ import { BucketOriginalStore } from '../../../src/adapters/object-storage/bucket
 import type { ImageId } from '../../../src/domain/image-id.js';
 import { contentVersionOf, type OriginalKey } from '../../../src/domain/original.js';
 import { createApplicationHarness, RENDER_SETTINGS, type ApplicationHarness } from '../../support/application-harness.js';
+import { settle } from '../../support/gate.js';
 import { gradientJpeg } from '../../support/image-fixtures.js';
 import { expectRejection } from '../../support/rejection.js';
 import { makeTempDir } from '../../support/storage-temp-dir.js';
@@ -82,6 +84,27 @@ describe('GetRendition with originals in a folder', () => {
     h.transformer.release();
     const error = await expectRejection(answer, OriginalNotFoundError);
     expect(error.message).to.match(/deleted or replaced while its rendition waited/);
+  });
+
+  it('a render waiting for a slot has found its file already (a slot is for the render alone); deleted meanwhile, it is the 404', async () => {
+    const gate = new RenderGate({ concurrency: 1, queueLimit: 4, timeoutMs: 60_000 });
+    const { index, cache, transformer, clock, background, logger } = h;
+    getRendition = new GetRendition({ index, originals, cache, transformer, clock, background, logger, gate, settings: RENDER_SETTINGS });
+    h.transformer.hold();
+    const running = get(`/${id}_20_15.jpg`);
+    await h.transformer.rendersStarted(1);
+    const queued = get(`/${id}_30_22.jpg`);
+    // Its look-up is real file I/O: let it reach the gate.
+    for (let turn = 0; turn < 400 && gate.waiting === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 5));
+    await settle();
+    expect([gate.active, gate.waiting]).to.deep.equal([1, 1]);
+    expect(originals.found, 'the queued render looked its file up before its slot').to.have.length(2);
+    await new DeleteImage(h.index, originals, h.cache).execute({ id });
+    h.transformer.release();
+    for (const answer of [running, queued]) {
+      const error = await expectRejection(answer, OriginalNotFoundError);
+      expect(error.message).to.match(/deleted or replaced while its rendition waited/);
+    }
   });
 
   it('an original whose file the store lost while the index still lists it: the 404 that says so, logged', async () => {
