@@ -6,6 +6,8 @@ export interface DecodedOriginal {
   readonly width: number;
   readonly height: number;
   readonly channels: 1 | 2 | 3 | 4;
+  /** The file's EXIF orientation (1 when it has none), which the decode leaves to the renders to apply. */
+  readonly orientation?: number;
 }
 
 /** A decode lent to one render: its pixels stay untouched until `release`, which the render calls once, when it ends. */

@@ -111,7 +111,7 @@ export class SharpTransformer implements Transformer {
       const shared = typeof input === 'string' ? await this.sharedDecode(input, spec, info) : undefined;
       try {
         const image = shared === undefined ? this.decoder(input, info, frames).autoOrient() : this.fromDecoded(shared.decoded);
-        const pipeline = this.encode(this.resize(image, spec, animated), spec);
+        const pipeline = this.encode(this.resize(image, spec, animated, turnOf(shared?.decoded.orientation)), spec);
         const { data, info: out } = await pipeline.toBuffer({ resolveWithObject: true });
         if (shared !== undefined) this.sharedRenders += 1;
         return { bytes: data, width: out.width, height: out.pageHeight ?? out.height };
@@ -125,7 +125,9 @@ export class SharpTransformer implements Transformer {
   /**
    * A decode of the original's file that other renders of it share (ADR 0037), where one can stand for the render's
    * own: a JPEG that libjpeg scales while decoding, with the same factor sharp would choose for this render, and
-   * nothing sharp would do to it before the resize (no EXIF rotation, no ICC profile, three sRGB channels).
+   * nothing sharp would do to it before the resize (no ICC profile, three sRGB channels, no EXIF mirroring). An EXIF
+   * rotation (orientation 3, 6 or 8) sharp applies after the resize, which a render from the shared decode replays
+   * (`fill`), except where a crop comes between (fit crop), which such a render decodes for itself.
    */
   private async sharedDecode(file: string, spec: RenditionSpec, info: ImageInfo): Promise<DecodeLease | undefined> {
     // PNG is the one output that records the pixel density, which raw pixels do not carry (pHYs: the JPEG's 72 dpi
@@ -135,17 +137,21 @@ export class SharpTransformer implements Transformer {
     const factor = jpegShrinkOnLoad(info.width, info.height, target.width, target.height);
     if (factor === 1) return undefined;
     const bytes = Math.ceil(info.width / factor) * Math.ceil(info.height / factor) * 3;
-    return this.shared.lease(file, factor, bytes, async () => this.decodeScaled(file, factor, info), async () => sharableJpeg(file));
+    const lease = await this.shared.lease(file, factor, bytes, async () => this.decodeScaled(file, factor, info), async () => sharableJpeg(file));
+    if (lease !== undefined && turnOf(lease.decoded.orientation) !== 0 && spec.fit === 'crop') {
+      lease.release();
+      return undefined;
+    }
+    return lease;
   }
 
   /** The file decoded by libjpeg at `factor`, exactly what sharp's pipeline decodes for a resize with that factor. */
   private async decodeScaled(file: string, factor: number, info: ImageInfo): Promise<DecodedOriginal> {
     // libvips reads loader options from a `[…]` suffix of the file name; a stored original's name is its content hash.
-    const { data, info: out } = await sharp(`${file}[shrink=${factor}]`, { limitInputPixels: info.width * info.height, failOn: 'error', sequentialRead: true })
-      .timeout({ seconds: this.timeoutSeconds })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    return { pixels: data, width: out.width, height: out.height, channels: out.channels };
+    const decoder = sharp(`${file}[shrink=${factor}]`, { limitInputPixels: info.width * info.height, failOn: 'error', sequentialRead: true });
+    const { orientation } = await decoder.metadata();
+    const { data, info: out } = await decoder.timeout({ seconds: this.timeoutSeconds }).raw().toBuffer({ resolveWithObject: true });
+    return { pixels: data, width: out.width, height: out.height, channels: out.channels, orientation: orientation ?? 1 };
   }
 
   private fromDecoded({ pixels, width, height, channels }: DecodedOriginal): Sharp {
@@ -219,13 +225,16 @@ export class SharpTransformer implements Transformer {
     return sharp(input, options).timeout({ seconds: this.timeoutSeconds });
   }
 
-  // The sizes given to `resize` here are `resizeTarget`'s, which a shared decode's factor is computed from.
-  private resize(image: Sharp, spec: RenditionSpec, animated: boolean): Sharp {
+  /**
+   * The sizes given to `resize` here are `resizeTarget`'s, which a shared decode's factor is computed from. `turn`: the
+   * EXIF rotation a shared decode still needs (0 for every other render, and for every crop).
+   */
+  private resize(image: Sharp, spec: RenditionSpec, animated: boolean, turn: QuarterTurn): Sharp {
     const { content, output } = spec.geometry;
     switch (spec.fit) {
       case 'clip':
       case 'cover':
-        image.resize(content.width, content.height, { fit: 'fill' });
+        fill(image, content, turn);
         break;
       case 'crop':
         if (spec.focus === undefined) {
@@ -239,7 +248,7 @@ export class SharpTransformer implements Transformer {
       case 'canvas': {
         const horizontal = output.width - content.width;
         const vertical = output.height - content.height;
-        image.resize(content.width, content.height, { fit: 'fill' });
+        fill(image, content, turn);
         if (horizontal > 0 || vertical > 0) {
           image.extend({
             left: Math.floor(horizontal / 2),
@@ -311,11 +320,30 @@ function resizeTarget(spec: RenditionSpec): { readonly width: number; readonly h
 async function sharableJpeg(file: string): Promise<boolean> {
   try {
     const header = await sharp(file, { limitInputPixels: false }).metadata();
-    return header.format === 'jpeg' && (header.orientation ?? 1) === 1 && header.icc === undefined && header.channels === 3 && header.space === 'srgb';
+    const turns = QUARTER_TURNS[header.orientation ?? 1] !== undefined;
+    return header.format === 'jpeg' && turns && header.icc === undefined && header.channels === 3 && header.space === 'srgb';
   } catch {
     // The render's own decode reports what is wrong with the file.
     return false;
   }
+}
+
+type QuarterTurn = 0 | 90 | 180 | 270;
+
+/** The EXIF orientations that only rotate (by sharp's own mapping); the mirrored ones (2, 4, 5, 7) are not shared. */
+const QUARTER_TURNS: Readonly<Partial<Record<number, QuarterTurn>>> = { 1: 0, 3: 180, 6: 90, 8: 270 };
+
+const turnOf = (orientation: number | undefined): QuarterTurn => QUARTER_TURNS[orientation ?? 1] ?? 0;
+
+/**
+ * Resizes to `size` as displayed. A shared decode of a rotated original is turned after the resize, where sharp's
+ * autoOrient turns it (src/pipeline.cc, "Auto-rotate post-extract"), and resized to the swapped size first, as sharp
+ * swaps its target for a quarter turn. `rotate` is called after `resize` so that sharp keeps it after the resize.
+ */
+function fill(image: Sharp, size: { readonly width: number; readonly height: number }, turn: QuarterTurn): void {
+  const sideways = turn === 90 || turn === 270;
+  image.resize(sideways ? size.height : size.width, sideways ? size.width : size.height, { fit: 'fill' });
+  if (turn !== 0) image.rotate(turn);
 }
 
 /** A Buffer view over the same memory: sharp wants a Buffer, and originals can be large. */

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { formatDoctor, type DoctorLine } from '../../adapters/cli/doctor-report.js';
-import { allocatorFit } from '../allocator.js';
 import { guardExposureWarning } from '../../adapters/http/caller-guard.js';
+import { allocatorFit } from '../allocator.js';
 import { applyDotEnv, ConfigError, loadConfigWithSources, type LoadedConfig } from '../config/load-config.js';
 import type { Config, StorageConfig } from '../config/config-schema.js';
 import { TOKENS } from '../di/tokens.js';

@@ -10,16 +10,28 @@ import { specFor } from '../../contract/transformer.contract.js';
 import { CORPUS, corpusLocalFile } from '../../support/corpus.js';
 
 
-/** JPEGs whose decode can be shared (no EXIF rotation, no ICC profile, three sRGB channels): baseline and progressive. */
+/**
+ * JPEGs whose decode can be shared (no ICC profile, three sRGB channels, no EXIF mirroring): baseline and progressive,
+ * upright and turned by EXIF (3: 180°, 6: 90°, 8: 270°), landscape and portrait.
+ */
 const SHARABLE = [
   'valid/sharp--2569067123_aca715a2ee_o.jpg',
   'valid/image-size--very-large.jpg',
   'exif-orientation/Landscape_1.jpg',
   'valid/thumbor--invalid_quantization.jpg',
   'valid/sharp--testimgl.jpg',
+  'exif-orientation/Landscape_3.jpg',
+  'exif-orientation/Landscape_6.jpg',
+  'exif-orientation/Portrait_8.jpg',
 ];
-/** JPEGs sharp rotates or converts before resizing: never shared, and still rendered as without sharing. */
-const NOT_SHARABLE = ['exif-orientation/Landscape_6.jpg', 'valid/imagor--jpg-24bit-icc-adobe-rgb.jpg', 'valid/thumbor--cmyk.jpg', 'valid/thumbor--grayscale-icc.jpg'];
+/** JPEGs sharp mirrors or converts: never shared, and still rendered as without sharing. */
+const NOT_SHARABLE = [
+  'exif-orientation/Landscape_2.jpg',
+  'exif-orientation/Portrait_5.jpg',
+  'valid/imagor--jpg-24bit-icc-adobe-rgb.jpg',
+  'valid/thumbor--cmyk.jpg',
+  'valid/thumbor--grayscale-icc.jpg',
+];
 
 interface Original {
   readonly file: LocalFile;
@@ -28,8 +40,8 @@ interface Original {
 
 /**
  * ADR 0037: a render from a decode shared with other renders of the same file is the render it would have been,
- * byte for byte, for any box, fit, gravity, focal point, format and blur; originals that sharp rotates or converts
- * before resizing are never shared.
+ * byte for byte, for any box, fit, gravity, focal point, format and blur, EXIF rotations included; originals that
+ * sharp mirrors or converts are never shared.
  */
 describe('SharpTransformer: renders of one original sharing its decode (../shared/corpus)', function () {
   if (!existsSync(`${CORPUS}manifest.json`)) {
