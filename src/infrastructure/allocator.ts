@@ -25,14 +25,14 @@ export function allocatorFit(env: Readonly<Record<string, string | undefined>>, 
     return { verdict: 'note', message: `LD_PRELOAD=${preload}: not glibc's malloc; glibc with ${recommended} kept less resident in ADR 0038's measurements` };
   }
   if (glibcVersion === undefined) return { verdict: 'ok', message: 'not glibc: its malloc settings do not apply' };
-  const missing = Object.entries(RECOMMENDED_MALLOC_ENV).filter(([name]) => !env[name]);
-  const set = Object.keys(RECOMMENDED_MALLOC_ENV)
-    .filter((name) => env[name])
-    .map((name) => `${name}=${env[name]}`);
-  if (missing.length === 0) return { verdict: 'ok', message: `glibc ${glibcVersion} with ${set.join(' ')}; npm start and the image set them` };
+  const names = Object.keys(RECOMMENDED_MALLOC_ENV);
+  const missing = names.filter((name) => !env[name]);
+  if (missing.length === 0) {
+    return { verdict: 'ok', message: `glibc ${glibcVersion} with ${names.map((name) => `${name}=${env[name]}`).join(' ')}; npm start and the image set them` };
+  }
   // A note, not a warning: doctor runs from a shell, while what counts is how the service is started.
   return {
     verdict: 'note',
-    message: `glibc ${glibcVersion}, started without ${missing.map(([name]) => name).join(' and ')}: without them the service keeps memory that libvips frees resident (20–40 MB more after a few thousand uploads and renders, ADR 0038); npm start and the image set ${recommended}, lir serve needs them in its environment`,
+    message: `glibc ${glibcVersion}, started without ${missing.join(' and ')}: without them the service keeps memory that libvips frees resident (20–40 MB more after a few thousand uploads and renders, ADR 0038); npm start and the image set ${recommended}, lir serve needs them in its environment`,
   };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import sharp from 'sharp';
 import { TOKENS } from '../../../src/infrastructure/di/tokens.js';
+import { metricValue } from '../../support/metrics.js';
 import { settle, startTestService, uploadOriginal, type TestService } from '../../support/service-harness.js';
 
 const BUDGET = 5 * 1024 * 1024;
@@ -15,12 +16,6 @@ async function bytesOnDisk(folder: string): Promise<number> {
     if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
   }
   return total;
-}
-
-/** The value of an unlabelled sample in the Prometheus text exposition. */
-function metricValue(text: string, name: string): number | undefined {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
 }
 
 describe('Rendition budget on the real service (SPEC §8, RENDITIONS_MAX_BYTES)', function () {

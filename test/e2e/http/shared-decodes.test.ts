@@ -2,13 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { CORPUS } from '../../support/corpus.js';
+import { metricValue } from '../../support/metrics.js';
 import { settle, startTestService, uploadOriginal, type TestService } from '../../support/service-harness.js';
-
-/** The value of an unlabelled sample in the Prometheus text exposition. */
-function metricValue(text: string, name: string): number | undefined {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
-}
 
 /** Renders `widths` of `id` one after the other (as a page's srcset asks them) and returns their bytes. */
 async function renderWidths(service: TestService, id: string, widths: readonly number[]): Promise<Buffer[]> {

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
+import { metricValue } from '../../support/metrics.js';
 import { startTestService, uploadOriginal, type TestService } from '../../support/service-harness.js';
 import { photo } from './core-loop.suite.js';
 
@@ -17,9 +18,7 @@ async function errorOf(response: Response): Promise<{ code: string; message: str
 }
 
 async function metric(base: string, series: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+  return metricValue(await (await fetch(`${base}/metrics`)).text(), series) ?? 0;
 }
 
 describe('Signed URLs (SPEC §8), on the real service', function () {
