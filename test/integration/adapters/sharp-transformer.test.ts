@@ -9,7 +9,7 @@ import type { ImageInfo } from '../../../src/domain/original.js';
 import type { RenditionSpec } from '../../../src/domain/rendition.js';
 import { describeTransformerContract, specFor } from '../../contract/transformer.contract.js';
 import { CORPUS, corpusLocalFile } from '../../support/corpus.js';
-import { meanPixelDifference } from '../../support/image-fixtures.js';
+import { gradientJpeg, meanPixelDifference } from '../../support/image-fixtures.js';
 
 describeTransformerContract('SharpTransformer', async ({ timeoutMs }) => new SharpTransformer({ timeoutMs, avifEffort: 2 }));
 
@@ -194,4 +194,34 @@ describe('SharpTransformer on the third-party corpus (../shared/corpus)', functi
       });
     }
   });
+});
+
+/**
+ * The chroma subsampling an AVIF file declares, read from its AV1 codec configuration box (`av1C`, AV1-ISOBMFF
+ * §2.3): after the box's size, type and two bytes, one byte holds `chroma_subsampling_x` and `_y` in bits 3 and 2.
+ */
+function avifChromaOf(bytes: Uint8Array): string {
+  const at = Buffer.from(bytes).indexOf('av1C');
+  if (at < 0) throw new Error('no av1C box: not an AV1 image file');
+  const flags = bytes[at + 6]!;
+  const [x, y] = [(flags >> 3) & 1, (flags >> 2) & 1];
+  return x === 1 && y === 1 ? '4:2:0' : x === 1 ? '4:2:2' : '4:4:4';
+}
+
+describe('SharpTransformer AVIF chroma (ADR 0027)', function () {
+  const transformer = new SharpTransformer({ timeoutMs: 20_000, avifEffort: 0 });
+
+  for (const [quality, chroma] of [
+    [50, '4:2:0'],
+    [89, '4:2:0'],
+    [90, '4:4:4'],
+    [100, '4:4:4'],
+  ] as const) {
+    it(`quality ${quality} encodes ${chroma}, as libvips chooses (half-resolution chroma below 90, like JPEG and WebP)`, async function () {
+      const bytes = await gradientJpeg(96, 64);
+      const info = await transformer.inspect(bytes);
+      const rendered = await transformer.render(bytes, specFor(info, { width: 48, height: 0 }, { format: 'avif', quality }), info);
+      expect(avifChromaOf(rendered.bytes)).to.equal(chroma);
+    });
+  }
 });
