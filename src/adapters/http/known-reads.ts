@@ -28,9 +28,10 @@ export interface KnownReadsDependencies {
   /** `compat.legacy`: URLs are read in the legacy dialect (a URL that uses a legacy form is left to the router, which counts it). */
   readonly legacy: boolean;
   /**
-   * Distinct image URLs (with their `Accept`) whose parse is kept, a few hundred bytes each: `memory.renditionRows`,
-   * since a URL whose rendition row is not in memory is not answered here anyway. 0 leaves every image read to the
-   * routes (no rendition row is in memory to answer one from).
+   * Distinct image URLs (with their `Accept`) whose parse is kept once memory has answered them, about 1.4 KB each
+   * with the naming `GetRendition` keeps for it: `memory.renditionRows`, since a URL whose rendition row is not in
+   * memory is not answered here anyway. 0 leaves every image read to the routes (no rendition row is in memory to
+   * answer one from).
    */
   readonly preparedReads: number;
   readonly onResponse?: ResponseObserver;
@@ -73,8 +74,8 @@ type Decision =
  */
 export class KnownReads {
   /**
-   * Valid, signed (when signing is on) image URLs by URL and `Accept` header: a URL read again needs no parse and no
-   * HMAC, the same string having been checked before.
+   * Valid, signed (when signing is on) image URLs by URL and `Accept` header that memory has answered: a URL read
+   * again needs no parse and no HMAC, the same string having been checked before.
    */
   private readonly prepared: LruMap<string, PreparedRead>;
 
@@ -146,24 +147,25 @@ export class KnownReads {
       return info && { route: 'info', write: (q, s, h) => writeInfo(q, s, info, h) };
     }
     if (deps.preparedReads === 0) return undefined;
-    const read = this.prepare(req, url, path);
+    const accept = req.headers.accept;
+    const key = accept === undefined ? url : `${url}\n${accept}`;
+    const kept = this.prepared.get(key);
+    const read = kept ?? this.prepare(url, path, accept);
     if (read === undefined) return undefined;
     // The same objects for a URL read again: `GetRendition.known` keeps its naming per request and formats.
     const result = deps.getRendition.known(renditionInput(req, read.request, deps.delivery.mode, read.accepts));
-    return result && { route: 'image', write: (q, s, h) => writeKnownRendition(q, s, result, deps.delivery, h) };
+    if (result === undefined) return undefined;
+    // Kept only once memory answered it: a miss (most URLs read once, by a cold cache or a crawler) would hold its
+    // parse, formats and naming, about 1.4 KB, for nothing until its rendition is known, which only a later read finds.
+    if (kept === undefined) this.prepared.set(key, read);
+    return { route: 'image', write: (q, s, h) => writeKnownRendition(q, s, result, deps.delivery, h) };
   }
 
-  private prepare(req: IncomingMessage, url: string, path: string): PreparedRead | undefined {
-    const accept = req.headers.accept;
-    const key = accept === undefined ? url : `${url}\n${accept}`;
-    const known = this.prepared.get(key);
-    if (known !== undefined) return known;
+  private prepare(url: string, path: string, accept: string | undefined): PreparedRead | undefined {
     const { deps } = this;
     if (deps.signing !== undefined && deps.signing.check(url) !== 'valid') return undefined;
     const parsed = ImageRequest.parse(path, url.slice(path.length + 1), deps.limits, { legacy: deps.legacy });
     if (parsed.kind !== 'valid' || parsed.legacyForms.length > 0) return undefined;
-    const read = { request: parsed.request, accepts: acceptedFormats(accept) };
-    this.prepared.set(key, read);
-    return read;
+    return { request: parsed.request, accepts: acceptedFormats(accept) };
   }
 }

@@ -275,14 +275,17 @@ describe('known reads keep as many parsed URLs as memory.renditionRows (ADR 0034
   });
   after(async () => service?.close());
 
-  /** Known reads over a `GetRendition` that records the request objects it is handed and answers nothing. */
-  function recording(preparedReads: number) {
+  /**
+   * Known reads over a `GetRendition` that records the request objects it is handed and answers each from memory (a
+   * decision is made, nothing is written), or none when `answers` is false.
+   */
+  function recording(preparedReads: number, answers = true) {
     const requests: unknown[] = [];
     const reads = new KnownReads({
       getRendition: {
         known: (input: { request: unknown }) => {
           requests.push(input.request);
-          return undefined;
+          return answers ? { kind: 'not-modified' } : undefined;
         },
       } as unknown as GetRendition,
       getImageInfo: service.container.get(TOKENS.GetImageInfo),
@@ -305,6 +308,13 @@ describe('known reads keep as many parsed URLs as memory.renditionRows (ADR 0034
       expect(requests).to.have.length(4);
       expect(requests[3] === requests[0], `${preparedReads} kept: the same request object`).to.equal(kept);
     }
+  });
+
+  it('keeps no parse of a URL that memory did not answer (a miss), so URLs read once hold nothing', () => {
+    const { requests, read } = recording(3, false);
+    for (const url of ['/a_10_10.jpg', '/a_10_10.jpg']) expect(read(url)).to.equal(undefined);
+    expect(requests).to.have.length(2);
+    expect(requests[1] === requests[0], 'parsed afresh').to.equal(false);
   });
 
   it('with memory.renditionRows = 0, leaves image reads to the routes without parsing them, and still answers image info from memory', async () => {
