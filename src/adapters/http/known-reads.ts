@@ -28,10 +28,10 @@ export interface KnownReadsDependencies {
   /** `compat.legacy`: URLs are read in the legacy dialect (a URL that uses a legacy form is left to the router, which counts it). */
   readonly legacy: boolean;
   /**
-   * Distinct image URLs (with their `Accept`) whose parse is kept once memory has answered them, about 1.4 KB each
-   * with the naming `GetRendition` keeps for it: `memory.renditionRows`, since a URL whose rendition row is not in
-   * memory is not answered here anyway. 0 leaves every image read to the routes (no rendition row is in memory to
-   * answer one from).
+   * Distinct image URLs (with their `Accept`) whose parse is kept once memory has answered them (with the naming
+   * `GetRendition` keeps for it, most of the 1.2 KB or so of heap a rendition read from memory holds):
+   * `memory.renditionRows`, since a URL whose rendition row is not in memory is not answered here anyway. 0 leaves
+   * every image read to the routes (no rendition row is in memory to answer one from).
    */
   readonly preparedReads: number;
   readonly onResponse?: ResponseObserver;
@@ -156,7 +156,7 @@ export class KnownReads {
     const result = deps.getRendition.known(renditionInput(req, read.request, deps.delivery.mode, read.accepts));
     if (result === undefined) return undefined;
     // Kept only once memory answered it: a miss (most URLs read once, by a cold cache or a crawler) would hold its
-    // parse, formats and naming, about 1.4 KB, for nothing until its rendition is known, which only a later read finds.
+    // parse and naming, 1.4 KB or more, for nothing until its rendition is known, which only a later read finds.
     if (kept === undefined) this.prepared.set(key, read);
     return { route: 'image', write: (q, s, h) => writeKnownRendition(q, s, result, deps.delivery, h) };
   }
