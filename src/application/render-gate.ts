@@ -105,6 +105,19 @@ export class RenderGate {
     }
   }
 
+  /**
+   * Throws the `OverloadedError` that `run` would throw at once for work of this estimate (no slot it could take is
+   * free and the queue is full), so that a caller can refuse before it prepares the work. `run` still decides: a
+   * slot may be taken or freed in between.
+   */
+  refuseIfFull(estimatedMs: number): void {
+    if (!this.canStart(estimatedMs >= HEAVY_WORK_MS) && this.queue.length >= this.settings.queueLimit) throw this.queueFull();
+  }
+
+  private queueFull(): OverloadedError {
+    return new OverloadedError(`${this.running} renders are running and ${this.queue.length} waiting; try again shortly`, RETRY_AFTER_SECONDS);
+  }
+
   private canStart(heavy: boolean): boolean {
     return this.running < this.settings.concurrency && (!heavy || this.runningHeavy < this.heavyLimit);
   }
@@ -120,11 +133,7 @@ export class RenderGate {
       this.start(heavy);
       return Promise.resolve();
     }
-    if (this.queue.length >= this.settings.queueLimit) {
-      return Promise.reject(
-        new OverloadedError(`${this.running} renders are running and ${this.queue.length} waiting; try again shortly`, RETRY_AFTER_SECONDS),
-      );
-    }
+    if (this.queue.length >= this.settings.queueLimit) return Promise.reject(this.queueFull());
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         heavy,

@@ -355,6 +355,8 @@ export class GetRendition {
     // The index holds what the upload's inspect read from these bytes (the key names their hash): no second header read.
     const info: ImageInfo = { format: original.format, width: original.width, height: original.height, pages: original.pages, hasAlpha: original.hasAlpha };
     const estimatedMs = Math.max(checkRenderCost(rendition.spec, info, this.settings.budget), estimateDecodeMs(info));
+    // A miss the gate would turn away now is turned away before its file is looked up (four file-system calls).
+    this.deps.gate?.refuseIfFull(estimatedMs);
     const file = await this.deps.originals.local?.(original);
     const work = async () => this.renderFrom(original, rendition.spec, info, file);
     return this.deps.gate === undefined ? work() : this.deps.gate.run(work, estimatedMs);

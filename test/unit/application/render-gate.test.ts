@@ -71,6 +71,32 @@ describe('RenderGate', () => {
     );
   });
 
+  it('refuseIfFull throws what run would throw at once: only with no slot it could take free and the queue full', async () => {
+    const renderGate = new RenderGate({ concurrency: 2, queueLimit: 1, timeoutMs: NO_TIMEOUT });
+    const hold = new Gate();
+    hold.close();
+    const gauge = { now: 0, max: 0 };
+    const runs: Array<Promise<unknown>> = [];
+    const run = (estimatedMs: number) => runs.push(renderGate.run(heldWork(hold, gauge), estimatedMs).catch((error: unknown) => error));
+    renderGate.refuseIfFull(HEAVY);
+    run(HEAVY);
+    await settle();
+    // The heavy lane (one slot of two) is taken, the queue is not full: heavy work would wait, not be refused.
+    renderGate.refuseIfFull(HEAVY);
+    run(HEAVY);
+    await settle();
+    expect([renderGate.active, renderGate.waiting]).to.deep.equal([1, 1]);
+    expect(() => renderGate.refuseIfFull(HEAVY)).to.throw(OverloadedError);
+    // Light work may still take the other slot.
+    renderGate.refuseIfFull(LIGHT);
+    run(LIGHT);
+    await settle();
+    expect(() => renderGate.refuseIfFull(LIGHT)).to.throw(OverloadedError, /2 renders are running and 1 waiting/);
+    hold.open();
+    expect(await Promise.all(runs)).to.deep.equal(['done', 'done', 'done']);
+    renderGate.refuseIfFull(HEAVY);
+  });
+
   it('admits waiters first come, first served', async () => {
     const renderGate = new RenderGate({ concurrency: 1, queueLimit: 5, timeoutMs: NO_TIMEOUT });
     const hold = new Gate();
@@ -317,6 +343,28 @@ describe('GetRendition behind a RenderGate', () => {
     expect((await blocking).kind).to.equal('rendered');
     await h.background.drain();
     expect(renderGate.active).to.equal(0);
+  });
+
+  it("refuses a miss that the full gate would turn away before looking up its original's file", async () => {
+    const { h, renderGate, id, input } = await world();
+    let lookups = 0;
+    const originals = {
+      get: (original: Parameters<typeof h.originals.get>[0]) => h.originals.get(original),
+      local: async () => {
+        lookups++;
+        return undefined;
+      },
+    } as unknown as typeof h.originals;
+    const getRendition = new GetRendition({ ...h, originals, settings: RENDER_SETTINGS, gate: renderGate });
+    h.transformer.hold();
+    const blocking = getRendition.execute(input(`/${id}_30_30.png`));
+    await h.transformer.rendersStarted(1);
+    expect(lookups).to.equal(1);
+    await expectRejection(getRendition.execute(input(`/${id}_40_40.png`)), OverloadedError);
+    expect(lookups, 'the refused miss looked nothing up').to.equal(1);
+    h.transformer.release();
+    expect((await blocking).kind).to.equal('rendered');
+    await h.background.drain();
   });
 
   it('shares one slot between identical concurrent misses (they coalesce before the gate)', async () => {
