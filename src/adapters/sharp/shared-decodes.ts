@@ -10,6 +10,11 @@ export interface DecodedOriginal {
   readonly orientation?: number;
 }
 
+/** What a file's header says about sharing its decode, read once per recent file: its EXIF orientation (1 when none). */
+export interface SharableFile {
+  readonly orientation: number;
+}
+
 /** A decode lent to one render: its pixels stay untouched until `release`, which the render calls once, when it ends. */
 export interface DecodeLease {
   readonly decoded: DecodedOriginal;
@@ -53,7 +58,7 @@ const SLAB_UNIT = 1024 * 1024;
 export class SharedDecodes {
   /** In least-recently-used order (a use moves an entry to the end). */
   private readonly held = new Map<string, Held>();
-  private readonly recent = new LruMap<string, { sharable?: Promise<boolean> }>(RECENT_FILES);
+  private readonly recent = new LruMap<string, { sharable?: Promise<SharableFile | undefined> }>(RECENT_FILES);
   private readonly freeSlabs: Buffer[] = [];
   /** Bytes of every slab, free or in use. */
   private slabBytes = 0;
@@ -67,17 +72,19 @@ export class SharedDecodes {
 
   /**
    * A lease on the decode of `file` at `factor` to render from: one held already or under way, or one started now
-   * (`decode`, which returns sharp's buffer; it is copied into a slab) when `file` was rendered recently and
-   * `sharable` says its decode can stand for its renders' own. `undefined` when the render should decode the file
-   * itself. `bytes`: the most the decode's pixels can take; a decode whose slab (whole MiB) is larger than half the
-   * budget is never held.
+   * (`decode`, which returns sharp's buffer; it is copied into a slab) when `file` was rendered recently, `sharable`
+   * (its header, read once) says its decode can stand for its renders' own, and `usable` says this render can use
+   * it. `undefined` when the render should decode the file itself. `bytes`: the most the decode's pixels can take; a
+   * decode whose slab (whole MiB) is larger than half the budget is never held. A decode held already is lent
+   * whatever `usable` says: the caller checks `decoded.orientation` and releases a lease it cannot use.
    */
   async lease(
     file: string,
     factor: number,
     bytes: number,
-    decode: () => Promise<DecodedOriginal>,
-    sharable: () => Promise<boolean>,
+    decode: (header: SharableFile) => Promise<DecodedOriginal>,
+    sharable: () => Promise<SharableFile | undefined>,
+    usable: (header: SharableFile) => boolean = () => true,
   ): Promise<DecodeLease | undefined> {
     const size = Math.ceil(bytes / SLAB_UNIT) * SLAB_UNIT;
     if (size > this.maxBytes / 2) return undefined;
@@ -89,12 +96,13 @@ export class SharedDecodes {
       return undefined;
     }
     seen.sharable ??= sharable();
-    if (!(await seen.sharable)) return undefined;
+    const header = await seen.sharable;
+    if (header === undefined || !usable(header)) return undefined;
     // Another render may have started it while this one waited for the answer.
     if (this.held.has(key)) return this.leaseOf(key);
     const slab = this.slab(size);
     if (slab === undefined) return undefined;
-    const decoding = decode().then((decoded) => {
+    const decoding = decode(header).then((decoded) => {
       if (decoded.pixels.length > slab.length) throw new Error(`a decode of ${decoded.pixels.length} bytes does not fit its ${slab.length}-byte slab`);
       decoded.pixels.copy(slab);
       return { ...decoded, pixels: slab.subarray(0, decoded.pixels.length) };

@@ -12,7 +12,7 @@ import { renderedFrames } from '../../domain/render-cost.js';
 import type { RenditionSpec } from '../../domain/rendition.js';
 import type { SharpTransformerConfig } from './sharp-transformer-config.js';
 import { jpegShrinkOnLoad } from './jpeg-shrink-on-load.js';
-import { SharedDecodes, type DecodedOriginal, type DecodeLease } from './shared-decodes.js';
+import { SharedDecodes, type DecodedOriginal, type DecodeLease, type SharableFile } from './shared-decodes.js';
 import { sniffImageFormat } from './sniff-image-format.js';
 
 /** sharp's `metadata().format` for each accepted input: AVIF is read by the HEIF loader. */
@@ -146,21 +146,31 @@ export class SharpTransformer implements Transformer {
     const factor = jpegShrinkOnLoad(info.width, info.height, target.width, target.height);
     if (factor === 1) return undefined;
     const bytes = Math.ceil(info.width / factor) * Math.ceil(info.height / factor) * 3;
-    const lease = await this.shared.lease(file, factor, bytes, async () => this.decodeScaled(file, factor, info), async () => sharableJpeg(file));
-    if (lease !== undefined && turnOf(lease.decoded.orientation) !== 0 && spec.fit === 'crop') {
+    const usable = (orientation: number | undefined): boolean => spec.fit !== 'crop' || turnOf(orientation) === 0;
+    const lease = await this.shared.lease(
+      file,
+      factor,
+      bytes,
+      async ({ orientation }) => this.decodeScaled(file, factor, info, orientation),
+      async () => sharableJpeg(file),
+      ({ orientation }) => usable(orientation),
+    );
+    if (lease !== undefined && !usable(lease.decoded.orientation)) {
       lease.release();
       return undefined;
     }
     return lease;
   }
 
-  /** The file decoded by libjpeg at `factor`, exactly what sharp's pipeline decodes for a resize with that factor. */
-  private async decodeScaled(file: string, factor: number, info: ImageInfo): Promise<DecodedOriginal> {
+  /**
+   * The file decoded by libjpeg at `factor`, exactly what sharp's pipeline decodes for a resize with that factor,
+   * with the orientation its header gave (`sharableJpeg`), which the renders from it apply.
+   */
+  private async decodeScaled(file: string, factor: number, info: ImageInfo, orientation: number): Promise<DecodedOriginal> {
     // libvips reads loader options from a `[…]` suffix of the file name; a stored original's name is its content hash.
     const decoder = sharp(`${file}[shrink=${factor}]`, { limitInputPixels: info.width * info.height, failOn: 'error', sequentialRead: true });
-    const { orientation } = await decoder.metadata();
     const { data, info: out } = await decoder.timeout({ seconds: this.timeoutSeconds }).raw().toBuffer({ resolveWithObject: true });
-    return { pixels: data, width: out.width, height: out.height, channels: out.channels, orientation: orientation ?? 1 };
+    return { pixels: data, width: out.width, height: out.height, channels: out.channels, orientation };
   }
 
   private fromDecoded({ pixels, width, height, channels }: DecodedOriginal): Sharp {
@@ -325,15 +335,20 @@ function resizeTarget(spec: RenditionSpec): { readonly width: number; readonly h
   return spec.fit === 'crop' && spec.focus === undefined ? spec.geometry.output : spec.geometry.content;
 }
 
-/** Whether sharp would do nothing to this JPEG's decoded pixels before resizing them: no rotation, no colour conversion. */
-async function sharableJpeg(file: string): Promise<boolean> {
+/**
+ * The JPEG's orientation when sharp would do nothing to its decoded pixels before resizing them but a quarter turn
+ * (no mirroring, no colour conversion); `undefined` when its decode cannot be shared.
+ */
+async function sharableJpeg(file: string): Promise<SharableFile | undefined> {
   try {
     const header = await sharp(file, { limitInputPixels: false }).metadata();
-    const turns = QUARTER_TURNS[header.orientation ?? 1] !== undefined;
-    return header.format === 'jpeg' && turns && header.icc === undefined && header.channels === 3 && header.space === 'srgb';
+    const orientation = header.orientation ?? 1;
+    const turns = QUARTER_TURNS[orientation] !== undefined;
+    const plain = header.format === 'jpeg' && turns && header.icc === undefined && header.channels === 3 && header.space === 'srgb';
+    return plain ? { orientation } : undefined;
   } catch {
     // The render's own decode reports what is wrong with the file.
-    return false;
+    return undefined;
   }
 }
 

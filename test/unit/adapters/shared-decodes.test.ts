@@ -7,23 +7,28 @@ const MIB = 1024 * 1024;
 /** A decode of `file`: 12 bytes that name it. */
 const pixelsFor = (file: string): DecodedOriginal => ({ pixels: Buffer.from(file.padEnd(12, '.')), width: 2, height: 2, channels: 3 });
 
-/** `SharedDecodes.lease` with counted decodes and header reads; each lease is released at once unless `keep`. */
-function counting(decodes: SharedDecodes, options: { sharable?: boolean; fails?: boolean } = {}) {
-  const calls = { decodes: 0, headers: 0 };
-  const take = async (file: string, factor = 4, bytes = 12, keep = false) => {
+/**
+ * `SharedDecodes.lease` with counted decodes and header reads; each lease is released at once unless `keep`. The
+ * header gives `orientation` (1 by default) unless the file is not `sharable`; `usable` is the render's own check.
+ */
+function counting(decodes: SharedDecodes, options: { sharable?: boolean; fails?: boolean; orientation?: number } = {}) {
+  const calls = { decodes: 0, headers: 0, decodedWith: [] as number[] };
+  const take = async (file: string, factor = 4, bytes = 12, keep = false, usable?: (header: { orientation: number }) => boolean) => {
     const lease = await decodes.lease(
       file,
       factor,
       bytes,
-      async () => {
+      async ({ orientation }) => {
         calls.decodes += 1;
+        calls.decodedWith.push(orientation);
         if (options.fails === true) throw new Error('corrupt');
-        return pixelsFor(file);
+        return { ...pixelsFor(file), orientation };
       },
       async () => {
         calls.headers += 1;
-        return options.sharable ?? true;
+        return (options.sharable ?? true) ? { orientation: options.orientation ?? 1 } : undefined;
       },
+      usable,
     );
     if (!keep) lease?.release();
     return lease;
@@ -64,7 +69,7 @@ describe('SharedDecodes', () => {
     expect(await take('/a')).to.equal(undefined);
     expect(pixelsOf(await take('/a'))).to.equal('/a..........');
     expect(pixelsOf(await take('/a'))).to.equal('/a..........');
-    expect(calls).to.deep.equal({ decodes: 1, headers: 1 });
+    expect(calls).to.deep.equal({ decodes: 1, headers: 1, decodedWith: [1] });
   });
 
   it('keeps one decode per factor, and starts one decode for renders that ask at once', async () => {
@@ -79,7 +84,20 @@ describe('SharedDecodes', () => {
   it('never decodes for a file that cannot be shared, and reads its header once', async () => {
     const { calls, take } = counting(new SharedDecodes(4 * MIB), { sharable: false });
     for (let i = 0; i < 4; i++) expect(await take('/rotated')).to.equal(undefined);
-    expect(calls).to.deep.equal({ decodes: 0, headers: 1 });
+    expect(calls).to.deep.equal({ decodes: 0, headers: 1, decodedWith: [] });
+  });
+
+  it("starts no decode for a render that cannot use it (a turned file's crop), and hands the header's orientation to the decode", async () => {
+    const { calls, take } = counting(new SharedDecodes(4 * MIB), { orientation: 6 });
+    const upright = (header: { orientation: number }) => header.orientation === 1;
+    await take('/turned', 4, 12, false, upright);
+    expect(await take('/turned', 4, 12, false, upright)).to.equal(undefined);
+    expect(calls).to.deep.equal({ decodes: 0, headers: 1, decodedWith: [] });
+    const lease = await take('/turned');
+    expect(lease?.decoded.orientation).to.equal(6);
+    expect(calls).to.deep.equal({ decodes: 1, headers: 1, decodedWith: [6] });
+    // One held already is lent whatever the render's check says: the caller looks at its orientation.
+    expect((await take('/turned', 4, 12, false, upright))?.decoded.orientation).to.equal(6);
   });
 
   it('does not keep a decode that failed: the next render tries again', async () => {
