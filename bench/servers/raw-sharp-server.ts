@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import sharp from 'sharp';
+import { avifChroma } from '../../src/adapters/sharp/sharp-transformer.js';
 
 const dir = process.env.SOURCE_DIR ?? '.';
 // The service turns the libvips operation cache off too; a fair ceiling does what it does.
@@ -32,7 +33,7 @@ const server = http.createServer((req, res) => {
           ? image.jpeg({ quality, progressive: true, mozjpeg: false })
           : format === 'webp'
             ? image.webp({ quality })
-            : image.avif({ quality, effort, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0' });
+            : image.avif({ quality, effort, chromaSubsampling: avifChroma(quality) });
       return encoded.toBuffer();
     })
     .then(

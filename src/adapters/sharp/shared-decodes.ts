@@ -22,6 +22,8 @@ export interface DecodeLease {
 }
 
 interface Held {
+  /** What the file's header said, which each render's `usable` is asked about. */
+  readonly header: SharableFile;
   readonly decoding: Promise<DecodedOriginal>;
   /** The slab the pixels are copied into: the most they can take. */
   readonly slab: Buffer;
@@ -75,8 +77,8 @@ export class SharedDecodes {
    * (`decode`, which returns sharp's buffer; it is copied into a slab) when `file` was rendered recently, `sharable`
    * (its header, read once) says its decode can stand for its renders' own, and `usable` says this render can use
    * it. `undefined` when the render should decode the file itself. `bytes`: the most the decode's pixels can take; a
-   * decode whose slab (whole MiB) is larger than half the budget is never held. A decode held already is lent
-   * whatever `usable` says: the caller checks `decoded.orientation` and releases a lease it cannot use.
+   * decode whose slab (whole MiB) is larger than half the budget is never held. A decode held already is lent only
+   * where `usable` says so too.
    */
   async lease(
     file: string,
@@ -89,7 +91,8 @@ export class SharedDecodes {
     const size = Math.ceil(bytes / SLAB_UNIT) * SLAB_UNIT;
     if (size > this.maxBytes / 2) return undefined;
     const key = `${factor}:${file}`;
-    if (this.held.has(key)) return this.leaseOf(key);
+    const held = this.held.get(key);
+    if (held !== undefined) return usable(held.header) ? this.leaseOf(key) : undefined;
     const seen = this.recent.get(file);
     if (seen === undefined) {
       this.recent.set(file, {});
@@ -98,7 +101,7 @@ export class SharedDecodes {
     seen.sharable ??= sharable();
     const header = await seen.sharable;
     if (header === undefined || !usable(header)) return undefined;
-    // Another render may have started it while this one waited for the answer.
+    // Another render may have started it (from the same header) while this one waited for the answer.
     if (this.held.has(key)) return this.leaseOf(key);
     const slab = this.slab(size);
     if (slab === undefined) return undefined;
@@ -107,7 +110,7 @@ export class SharedDecodes {
       decoded.pixels.copy(slab);
       return { ...decoded, pixels: slab.subarray(0, decoded.pixels.length) };
     });
-    this.held.set(key, { decoding, slab, users: 0, dropped: false });
+    this.held.set(key, { header, decoding, slab, users: 0, dropped: false });
     return this.leaseOf(key);
   }
 

@@ -146,20 +146,14 @@ export class SharpTransformer implements Transformer {
     const factor = jpegShrinkOnLoad(info.width, info.height, target.width, target.height);
     if (factor === 1) return undefined;
     const bytes = Math.ceil(info.width / factor) * Math.ceil(info.height / factor) * 3;
-    const usable = (orientation: number | undefined): boolean => spec.fit !== 'crop' || turnOf(orientation) === 0;
-    const lease = await this.shared.lease(
+    return this.shared.lease(
       file,
       factor,
       bytes,
       async ({ orientation }) => this.decodeScaled(file, factor, info, orientation),
       async () => sharableJpeg(file),
-      ({ orientation }) => usable(orientation),
+      ({ orientation }) => spec.fit !== 'crop' || turnOf(orientation) === 0,
     );
-    if (lease !== undefined && !usable(lease.decoded.orientation)) {
-      lease.release();
-      return undefined;
-    }
-    return lease;
   }
 
   /**

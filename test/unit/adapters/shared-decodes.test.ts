@@ -87,7 +87,7 @@ describe('SharedDecodes', () => {
     expect(calls).to.deep.equal({ decodes: 0, headers: 1, decodedWith: [] });
   });
 
-  it("starts no decode for a render that cannot use it (a turned file's crop), and hands the header's orientation to the decode", async () => {
+  it("lends no decode to a render that cannot use it (a turned file's crop), held or not, and hands the header's orientation to the decode", async () => {
     const { calls, take } = counting(new SharedDecodes(4 * MIB), { orientation: 6 });
     const upright = (header: { orientation: number }) => header.orientation === 1;
     await take('/turned', 4, 12, false, upright);
@@ -96,8 +96,10 @@ describe('SharedDecodes', () => {
     const lease = await take('/turned');
     expect(lease?.decoded.orientation).to.equal(6);
     expect(calls).to.deep.equal({ decodes: 1, headers: 1, decodedWith: [6] });
-    // One held already is lent whatever the render's check says: the caller looks at its orientation.
-    expect((await take('/turned', 4, 12, false, upright))?.decoded.orientation).to.equal(6);
+    // One held already is lent only where the render's check says so too.
+    expect(await take('/turned', 4, 12, false, upright)).to.equal(undefined);
+    expect((await take('/turned'))?.decoded.orientation).to.equal(6);
+    expect(calls.decodes).to.equal(1);
   });
 
   it('does not keep a decode that failed: the next render tries again', async () => {
