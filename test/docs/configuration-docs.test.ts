@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { ENVIRONMENT_VARIABLES } from '../../src/infrastructure/config/load-config.js';
+import { ENVIRONMENT_VARIABLES, loadConfig } from '../../src/infrastructure/config/load-config.js';
 import { configKeys } from '../support/config-keys.js';
 import { REPO_ROOT } from '../support/service-harness.js';
 
@@ -25,6 +25,23 @@ describe('docs/configuration.md', () => {
   it('lists every environment variable in config/.env.example', () => {
     const missing = ENVIRONMENT_VARIABLES.map(([name]) => name).filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(example));
     expect(missing, 'variables missing from config/.env.example').to.deep.equal([]);
+  });
+
+  it('states the default the service starts with, wherever it names a number, a boolean or a word', () => {
+    const defaults = loadConfig({ env: {}, configDir: path.join(REPO_ROOT, 'config') });
+    const stated = [
+      ...[...example.matchAll(/^# ([a-zA-Z.]+): .*?Default: (.*)$/gm)].map((m) => ['config/.env.example', m[1]!, m[2]!] as const),
+      ...[...doc.matchAll(/^\| `([a-zA-Z.]+)` \| ([^|]*) \|/gm)].map((m) => ['docs/configuration.md', m[1]!, m[2]!] as const),
+    ];
+    expect(stated.length).to.be.greaterThan(50);
+    const wrong = stated.flatMap(([file, key, text]) => {
+      const actual = key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], defaults);
+      // Only a literal is checked: "number of cores" or "{dataDir}/index.sqlite" describe a default computed at start-up.
+      const literal = /^[`"]?([\w.-]+)[`"]?(?: \(.*\))?$/.exec(text.trim())?.[1];
+      const comparable = typeof actual === 'number' || typeof actual === 'boolean' || (typeof actual === 'string' && actual !== '');
+      return literal !== undefined && comparable && literal !== String(actual) ? [`${file}: ${key} says ${literal}, the default is ${String(actual)}`] : [];
+    });
+    expect(wrong).to.deep.equal([]);
   });
 
   it('documents no key the schema does not have', () => {
