@@ -65,8 +65,8 @@ export function bombPng(side: number): Buffer {
  * generated 7360×4912 JPEG (the corpus photo enlarged, so it has photographic detail to decode).
  */
 export async function prepareImages(dir: string, corpus: string): Promise<BenchImages> {
-  // Copies: enough distinct renditions (× the widths a cold scenario asks of each: 16, or 64 of the big image, whose
-  // copies are 10 MB each) for every request of a full run on an idle machine, with room for a faster service.
+  // Copies: distinct renditions (× the widths a cold scenario asks of each: 16, or 64 of the big image, whose copies
+  // are 10 MB each) for most of a full run; a run that uses them all goes on with wider boxes (bench/lib/cold.ts).
   const photo = { id: 'photo', file: 'photo.jpg', description: 'sharp benchmark photo 2725×2225 JPEG', copies: 400 };
   const exif = { id: 'exif', file: 'exif.jpg', description: '1800×1200 JPEG with EXIF orientation 6 (stored 1200×1800)', copies: 400 };
   const big = { id: 'big', file: 'big.jpg', description: 'generated 7360×4912 JPEG q90', copies: 48, widths: 64 };
