@@ -9,6 +9,11 @@ export interface NegotiationPolicy {
   readonly negotiate: boolean;
   /** Above this many output pixels, negotiation picks WebP over AVIF: AVIF encodes an order of magnitude slower. */
   readonly avifMaxPixels: number;
+  /**
+   * Above this many output pixels (of one frame) negotiation does not pick WebP either, but keeps the requested
+   * format: a WebP the render cost model would refuse, where the requested format would render.
+   */
+  readonly webpMaxPixels: number;
   readonly limits: Limits;
   readonly allowUpscale: boolean;
 }
@@ -33,7 +38,8 @@ export function chooseOutputFormat(
   if (!negotiable || !(request.autoFormat || policy.negotiate)) return { format: request.format, negotiated: false };
   // The output's real size: a `0` side follows the aspect ratio, it does not take the original's full side.
   const { output } = computeGeometry(original, request.box(), request.fit, policy.limits, policy.allowUpscale);
-  if (accepts.has('avif') && output.width * output.height <= policy.avifMaxPixels) return { format: 'avif', negotiated: true };
-  if (accepts.has('webp')) return { format: 'webp', negotiated: true };
+  const pixels = output.width * output.height;
+  if (accepts.has('avif') && pixels <= policy.avifMaxPixels) return { format: 'avif', negotiated: true };
+  if (accepts.has('webp') && pixels <= policy.webpMaxPixels) return { format: 'webp', negotiated: true };
   return { format: request.format, negotiated: true };
 }

@@ -6,7 +6,7 @@ import type { RenditionSpec } from './rendition.js';
 
 /**
  * The render cost model (ADR 0014): CPU milliseconds a render takes, estimated from its output pixels × frames ×
- * format (× effort for AVIF), so that work which cannot finish within the time limit is refused before it starts.
+ * format (× effort for AVIF and WebP), so that work which cannot finish within the time limit is refused before it starts.
  * libvips' own timeout stops a decode or resize between tiles, but not an AV1, WebP or GIF encode once it runs;
  * only refusing up front keeps the time limit honest.
  *
@@ -14,17 +14,22 @@ import type { RenditionSpec } from './rendition.js';
  * sharp 0.35 / libvips 8.18 on the 2-core reference host, decode of a 6 MP JPEG and resize included, rounded up to
  * the highest of the runs at 1 MP and 16.7 MP output.
  */
-const MS_PER_MEGAPIXEL: Readonly<Record<Exclude<OutputFormat, 'avif'>, number>> = {
+const MS_PER_MEGAPIXEL: Readonly<Record<Exclude<OutputFormat, 'avif' | 'webp'>, number>> = {
   jpeg: 60,
   png: 70,
   tiff: 60,
-  webp: 130,
   // libimagequant's palette search per frame: an order of magnitude above the other lossless encoders.
   gif: 1400,
 };
 
 /** AVIF (aom) by sharp's `effort` 0…9; effort 4 is ~20× effort 1 for ~9 % smaller files. */
 const AVIF_MS_PER_MEGAPIXEL: readonly number[] = [100, 150, 460, 620, 3000, 4100, 8500, 11_800, 13_600, 33_300];
+
+/**
+ * WebP (libwebp's `method`) by sharp's `effort` 0…6 (ADR 0039): effort 4, libwebp's default, measured as above; the
+ * others scaled from it by their measured ratios to effort 4 (`npm run bench:webp`), never below a lower effort's.
+ */
+const WEBP_MS_PER_MEGAPIXEL: readonly number[] = [80, 80, 90, 130, 130, 170, 300];
 
 /**
  * CPU ms per decoded megapixel of an upload's decode proof (a full decode shrunk to a thumbnail), measured like the
@@ -55,12 +60,25 @@ export const BUDGET_SHARE = 0.5;
  */
 export const DEFAULT_AVIF_EFFORT = 0;
 
-/** What a render's cost depends on beyond its spec. */
-export interface RenderBudget {
-  /** The render time limit (`render.timeoutMs`). */
-  readonly timeoutMs: number;
+/**
+ * WebP effort default (docs/adr/0039-webp-effort-setting.md): libwebp's and sharp's own, 4. Lower efforts encode a
+ * photo → 512 in about half the CPU, for about 4 % more bytes *and* a lower SSIM; a cache renders each rendition
+ * once and serves it many times.
+ */
+export const DEFAULT_WEBP_EFFORT = 4;
+
+/** The encoder efforts a render's cost depends on. */
+export interface EncoderEfforts {
   /** AVIF encoder effort 0…9 (`render.avifEffort`). */
   readonly avifEffort: number;
+  /** WebP encoder effort 0…6 (`render.webpEffort`). */
+  readonly webpEffort: number;
+}
+
+/** What a render's cost depends on beyond its spec. */
+export interface RenderBudget extends EncoderEfforts {
+  /** The render time limit (`render.timeoutMs`). */
+  readonly timeoutMs: number;
 }
 
 export interface RenderWork {
@@ -75,16 +93,21 @@ export function renderedFrames(info: Pick<ImageInfo, 'format' | 'pages'>, format
   return supportsAnimation(format) ? decodedFrames(info) : 1;
 }
 
-function msPerMegapixel(format: OutputFormat, avifEffort: number): number {
-  if (format !== 'avif') return MS_PER_MEGAPIXEL[format];
-  const effort = Math.min(AVIF_MS_PER_MEGAPIXEL.length - 1, Math.max(0, Math.round(avifEffort)));
-  return AVIF_MS_PER_MEGAPIXEL[effort]!;
+/** The coefficient of `effort` in a table by effort, efforts beyond it clamped to its ends. */
+function byEffort(table: readonly number[], effort: number): number {
+  return table[Math.min(table.length - 1, Math.max(0, Math.round(effort)))]!;
+}
+
+function msPerMegapixel(format: OutputFormat, efforts: EncoderEfforts): number {
+  if (format === 'avif') return byEffort(AVIF_MS_PER_MEGAPIXEL, efforts.avifEffort);
+  if (format === 'webp') return byEffort(WEBP_MS_PER_MEGAPIXEL, efforts.webpEffort);
+  return MS_PER_MEGAPIXEL[format];
 }
 
 /** Estimated CPU milliseconds for `work`: output pixels × frames × format (× effort), plus a fixed cost per frame. */
-export function estimateRenderMs(work: RenderWork, avifEffort: number): number {
+export function estimateRenderMs(work: RenderWork, efforts: EncoderEfforts): number {
   const frameOverhead = work.frames > 1 ? work.frames * MS_PER_FRAME : 0;
-  return ((work.pixels * work.frames) / 1e6) * msPerMegapixel(work.format, avifEffort) + frameOverhead;
+  return ((work.pixels * work.frames) / 1e6) * msPerMegapixel(work.format, efforts) + frameOverhead;
 }
 
 /** Estimated CPU milliseconds to decode all of an original's decoded frames: what its decode proof costs. */
@@ -95,7 +118,7 @@ export function estimateDecodeMs(info: Pick<ImageInfo, 'format' | 'width' | 'hei
 /** The most output pixels (all frames together) of `format` that fit the budget. */
 export function pixelBudget(format: OutputFormat, frames: number, budget: RenderBudget): number {
   const ms = budget.timeoutMs * BUDGET_SHARE - (frames > 1 ? frames * MS_PER_FRAME : 0);
-  return Math.max(0, Math.floor((ms / msPerMegapixel(format, budget.avifEffort)) * 1e6));
+  return Math.max(0, Math.floor((ms / msPerMegapixel(format, budget)) * 1e6));
 }
 
 /** The work a spec asks of the transformer for this original. */
@@ -110,7 +133,7 @@ export function renderWorkOf(spec: RenditionSpec, info: Pick<ImageInfo, 'format'
  */
 export function checkRenderCost(spec: RenditionSpec, info: Pick<ImageInfo, 'format' | 'pages'>, budget: RenderBudget): number {
   const work = renderWorkOf(spec, info);
-  const estimate = estimateRenderMs(work, budget.avifEffort);
+  const estimate = estimateRenderMs(work, budget);
   if (estimate <= budget.timeoutMs * BUDGET_SHARE) return estimate;
   const { width, height } = spec.geometry.output;
   const what = work.frames > 1 ? `${width}x${height} x ${work.frames} frames` : `${width}x${height}`;

@@ -142,6 +142,7 @@ export function createApplication(adapters: ApplicationAdapters, config: ConfigI
       sharpTransformerModule({
         timeoutMs: settings.render.timeoutMs,
         avifEffort: settings.render.avifEffort,
+        webpEffort: settings.render.webpEffort,
         concurrency: libvipsThreadsPerRender(settings.render.concurrency),
       sharedDecodeBytes: settings.memory.sharedDecodeBytes,
       }),

@@ -29,7 +29,7 @@ export const RENDER_SETTINGS: GetRenditionSettings = {
   defaults: { quality: { jpeg: 80, webp: 80, avif: 50, png: 100, gif: 100, tiff: 100 }, blurSigma: 5, allowUpscale: true },
   negotiate: false,
   avifMaxPixels: 2_000_000,
-  budget: { timeoutMs: 15_000, avifEffort: 0 },
+  budget: { timeoutMs: 15_000, avifEffort: 0, webpEffort: 4 },
 };
 
 /** The in-memory rendition cache whose `put` can be held at a gate, to observe a background store in flight. */

@@ -83,6 +83,13 @@ export function checkerboardPng(width: number, height: number): Promise<Buffer> 
   return rawImage(width, height, (x, y) => ((x + y) % 2 === 0 ? [0, 0, 0, 255] : [255, 255, 255, 255])).png().toBuffer();
 }
 
+/** Deterministic noise as a JPEG: nothing to compress, so each encoder setting (a WebP effort) gives different bytes. */
+export function noiseJpeg(width: number, height: number): Promise<Buffer> {
+  const raw = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < raw.length; i += 1) raw[i] = Math.imul(i, 2654435761) >>> 24;
+  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+}
+
 /** An animated GIF whose frames cycle through red, green, blue, yellow. */
 export function animatedGif(width: number, height: number, frames: number): Promise<Buffer> {
   const colours = [RED, GREEN, BLUE, YELLOW];

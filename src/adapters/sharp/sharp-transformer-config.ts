@@ -4,6 +4,8 @@ export interface SharpTransformerConfig {
   readonly timeoutMs: number;
   /** AVIF encoder effort, 0 (fastest) … 9 (smallest). */
   readonly avifEffort: number;
+  /** WebP encoder effort, 0 (fastest) … 6 (smallest); libwebp's default (4) when absent. */
+  readonly webpEffort?: number;
   /** libvips worker threads per image; left to sharp's default (one per core) when absent. */
   readonly concurrency?: number;
   /**

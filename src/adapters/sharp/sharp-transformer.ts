@@ -291,7 +291,7 @@ export class SharpTransformer implements Transformer {
         // Level 6 without adaptive filtering: most of level 9's size for a fraction of its CPU.
         return image.png({ compressionLevel: 6, adaptiveFiltering: false });
       case 'webp':
-        return image.webp({ quality: spec.quality });
+        return image.webp({ quality: spec.quality, effort: this.config.webpEffort });
       case 'avif':
         return image.avif({ quality: spec.quality, effort: this.config.avifEffort, chromaSubsampling: avifChroma(spec.quality) });
       case 'gif':

@@ -4,7 +4,7 @@ import type { ImageRequest } from '../../domain/image-request.js';
 import type { Limits } from '../../domain/limits.js';
 import type { ImageInfo, OriginalMetadata } from '../../domain/original.js';
 import { renditionPrefix } from '../../domain/object-key.js';
-import { checkRenderCost, estimateDecodeMs, pixelBudget, type RenderBudget } from '../../domain/render-cost.js';
+import { checkRenderCost, estimateDecodeMs, pixelBudget, renderedFrames, type RenderBudget } from '../../domain/render-cost.js';
 import { Rendition, resolveSpec, type RenderDefaults, type RenditionSpec } from '../../domain/rendition.js';
 import { OriginalNotFoundError, StoreUnavailableError } from '../application-error.js';
 import type { BackgroundTasks } from '../background-tasks.js';
@@ -196,9 +196,13 @@ export class GetRendition {
   /** The rendition a request names for this original, and whether its format came from `Accept`. */
   private name(request: ImageRequest, original: OriginalMetadata, accepts: ReadonlySet<OutputFormat>): Answer {
     const { limits, defaults } = this.settings;
-    // Negotiation never picks an AVIF that the cost model would refuse: the client asked for JPEG or PNG.
-    const avifMaxPixels = Math.min(this.settings.avifMaxPixels, pixelBudget('avif', 1, this.settings.budget));
-    const policy = { negotiate: this.settings.negotiate, avifMaxPixels, limits, allowUpscale: defaults.allowUpscale };
+    // Negotiation never picks an AVIF or WebP that the cost model would refuse: the client asked for JPEG or PNG. A
+    // WebP keeps every frame of an animated original, which the JPEG or PNG asked for would not.
+    const { budget } = this.settings;
+    const avifMaxPixels = Math.min(this.settings.avifMaxPixels, pixelBudget('avif', 1, budget));
+    const webpFrames = renderedFrames(original, 'webp');
+    const webpMaxPixels = Math.floor(pixelBudget('webp', webpFrames, budget) / webpFrames);
+    const policy = { negotiate: this.settings.negotiate, avifMaxPixels, webpMaxPixels, limits, allowUpscale: defaults.allowUpscale };
     const { format, negotiated } = chooseOutputFormat(request, original, accepts, policy);
     const spec = resolveSpec(request, format, original, defaults, limits);
     return { rendition: Rendition.of(original, spec), negotiated };

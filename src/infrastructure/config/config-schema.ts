@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_MAX_DIMENSION, DEFAULT_MAX_FRAMES, DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_SCALE } from '../../domain/limits.js';
-import { DEFAULT_AVIF_EFFORT } from '../../domain/render-cost.js';
+import { DEFAULT_AVIF_EFFORT, DEFAULT_WEBP_EFFORT } from '../../domain/render-cost.js';
 import { DEFAULT_TOKEN_TTL_SECONDS } from '../../domain/token.js';
 import { AddressList } from '../../adapters/http/address-list.js';
 import { MAX_SIGNED_URL_TTL_SECONDS } from '../../adapters/object-storage/bucket-rendition-cache.js';
@@ -137,6 +137,7 @@ export const configSchema = z.strictObject({
     blurSigma: z.number().min(0.3).max(100).default(5),
     quality: z.strictObject({ jpeg: quality.default(80), webp: quality.default(80), avif: quality.default(50) }).prefault({}),
     avifEffort: z.number().int().min(0).max(9).default(DEFAULT_AVIF_EFFORT),
+    webpEffort: z.number().int().min(0).max(6).default(DEFAULT_WEBP_EFFORT),
   }).prefault({}),
   formats: z.strictObject({
     negotiate: z.boolean().default(false),

@@ -35,6 +35,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<readonly [name: string, key: s
   ['QUALITY_WEBP', 'render.quality.webp', 'number'],
   ['QUALITY_AVIF', 'render.quality.avif', 'number'],
   ['AVIF_EFFORT', 'render.avifEffort', 'number'],
+  ['WEBP_EFFORT', 'render.webpEffort', 'number'],
   ['FORMATS_NEGOTIATE', 'formats.negotiate', 'boolean'],
   ['AVIF_MAX_PIXELS', 'formats.avifMaxPixels', 'number'],
   ['DELIVERY_MODE', 'delivery.mode', 'string'],

@@ -92,6 +92,7 @@ export function buildContainer(config: Config, rootLogger: Pino): Container {
     sharpTransformerModule({
       timeoutMs: config.render.timeoutMs,
       avifEffort: config.render.avifEffort,
+      webpEffort: config.render.webpEffort,
       concurrency: libvipsThreadsPerRender(config.render.concurrency),
       sharedDecodeBytes: config.memory.sharedDecodeBytes,
     }),

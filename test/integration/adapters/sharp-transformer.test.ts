@@ -9,7 +9,7 @@ import type { ImageInfo } from '../../../src/domain/original.js';
 import type { RenditionSpec } from '../../../src/domain/rendition.js';
 import { describeTransformerContract, specFor } from '../../contract/transformer.contract.js';
 import { CORPUS, corpusLocalFile } from '../../support/corpus.js';
-import { gradientJpeg, meanPixelDifference } from '../../support/image-fixtures.js';
+import { gradientJpeg, meanPixelDifference, noiseJpeg } from '../../support/image-fixtures.js';
 
 describeTransformerContract('SharpTransformer', async ({ timeoutMs }) => new SharpTransformer({ timeoutMs, avifEffort: 2 }));
 
@@ -224,4 +224,24 @@ describe('SharpTransformer AVIF chroma (ADR 0027)', function () {
       expect(avifChromaOf(rendered.bytes)).to.equal(chroma);
     });
   }
+});
+
+describe('SharpTransformer WebP effort (ADR 0039)', function () {
+  it("encodes at the effort it is given, libwebp's default 4 when none: lower efforts give larger files", async function () {
+    const bytes = await noiseJpeg(400, 300);
+    const sizes: Record<string, number> = {};
+    const outputs: Record<string, string> = {};
+    for (const webpEffort of [0, 4, 6, undefined]) {
+      const transformer = new SharpTransformer({ timeoutMs: 20_000, avifEffort: 0, ...(webpEffort === undefined ? {} : { webpEffort }) });
+      const info = await transformer.inspect(bytes);
+      const rendered = await transformer.render(bytes, specFor(info, { width: 200, height: 0 }, { format: 'webp', quality: 80 }), info);
+      expect((await sharp(rendered.bytes).metadata()).format).to.equal('webp');
+      sizes[String(webpEffort)] = rendered.bytes.length;
+      outputs[String(webpEffort)] = Buffer.from(rendered.bytes).toString('base64');
+    }
+    expect(outputs.undefined).to.equal(outputs['4']);
+    expect(outputs['0']).to.not.equal(outputs['4']);
+    expect(sizes['0']).to.be.greaterThan(sizes['4']!);
+    expect(sizes['6']).to.be.lessThan(sizes['0']!);
+  });
 });

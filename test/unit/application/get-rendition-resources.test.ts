@@ -38,7 +38,7 @@ describe('GetRendition within the resource model (ADR 0014)', () => {
   it('refuses a miss the cost model says cannot finish in time with RenditionTooCostlyError, before a slot, a read or a render', async () => {
     const gate = new RenderGate({ concurrency: 1, queueLimit: 0, timeoutMs: NO_TIMEOUT });
     // A 1 s limit at AVIF effort 4: about 166 000 pixels of AVIF fit in half of it.
-    const h = createApplicationHarness({ gate, render: { budget: { timeoutMs: 1000, avifEffort: 4 } } });
+    const h = createApplicationHarness({ gate, render: { budget: { timeoutMs: 1000, avifEffort: 4, webpEffort: 4 } } });
     const id = uniqueId('costly');
     await h.seedOriginal(id, await gradientJpeg(64, 48));
 
@@ -52,7 +52,7 @@ describe('GetRendition within the resource model (ADR 0014)', () => {
   });
 
   it('counts every frame of an animated output, and negotiation never picks an AVIF the model would refuse', async () => {
-    const h = createApplicationHarness({ render: { budget: { timeoutMs: 1000, avifEffort: 9 }, negotiate: true } });
+    const h = createApplicationHarness({ render: { budget: { timeoutMs: 1000, avifEffort: 9, webpEffort: 4 }, negotiate: true } });
     const id = uniqueId('frames');
     await h.seedOriginal(id, await animatedGif(16, 16, 40));
     // 40 frames of 512x512 WebP: ≈ 10 MP of output, well over half a second's worth; 40 frames of 64x64 are not.

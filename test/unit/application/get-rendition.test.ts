@@ -7,7 +7,7 @@ import type { OutputFormat } from '../../../src/domain/image-format.js';
 import type { ImageId } from '../../../src/domain/image-id.js';
 import { createApplicationHarness, type ApplicationHarness, type HarnessOptions } from '../../support/application-harness.js';
 import { settle } from '../../support/gate.js';
-import { alphaPng, gradientJpeg, quadrantPng } from '../../support/image-fixtures.js';
+import { alphaPng, animatedGif, gradientJpeg, quadrantPng } from '../../support/image-fixtures.js';
 import { expectRejection } from '../../support/rejection.js';
 import { readAll } from '../../support/storage-fixtures.js';
 import { uniqueId } from '../../support/unique-id.js';
@@ -376,6 +376,19 @@ describe('GetRendition', () => {
       const settings = { render: { avifMaxPixels: 20 * 15 - 1 } };
       expect(await negotiated(settings, '_20_15.jpg?auto=format', both)).to.include({ format: 'webp', negotiated: true });
       expect(await negotiated(settings, '_19_15.jpg?auto=format', both)).to.include({ format: 'avif', negotiated: true });
+    });
+
+    it('keeps the requested format where the WebP would be refused by the cost model: an animation keeps all its frames in WebP', async () => {
+      // 40 frames of 20x15 as an animated WebP: ≈ 82 ms by the cost model; the PNG asked for is one frame.
+      const { h, id } = await world({ render: { budget: { timeoutMs: 100, avifEffort: 0, webpEffort: 4 } } });
+      await h.seedOriginal(id, await animatedGif(20, 15, 40));
+      const answer = expectKind(await h.getRendition.execute(input(h, `/${id}_20_15.png?auto=format`, { accepts: new Set(['webp']) })), 'rendered');
+      expect([answer.rendition.spec.format, answer.negotiated]).to.deep.equal(['png', true]);
+      // With room for it, the same request gets the animated WebP.
+      const roomy = await world({ render: { budget: { timeoutMs: 1000, avifEffort: 0, webpEffort: 4 } } });
+      await roomy.h.seedOriginal(roomy.id, await animatedGif(20, 15, 40));
+      const webp = expectKind(await roomy.h.getRendition.execute(input(roomy.h, `/${roomy.id}_20_15.png?auto=format`, { accepts: new Set(['webp']) })), 'rendered');
+      expect([webp.rendition.spec.format, (await sharp(webp.image.bytes, { pages: -1 }).metadata()).pages]).to.deep.equal(['webp', 40]);
     });
 
     it('keeps the requested format when the client accepts neither, but still reports the answer as negotiated', async () => {

@@ -9,6 +9,7 @@ import {
   BUDGET_SHARE,
   checkRenderCost,
   DEFAULT_AVIF_EFFORT,
+  DEFAULT_WEBP_EFFORT,
   estimateDecodeMs,
   estimateRenderMs,
   pixelBudget,
@@ -16,7 +17,7 @@ import {
 } from '../../../src/domain/render-cost.js';
 import type { RenditionSpec } from '../../../src/domain/rendition.js';
 
-const DEFAULT_BUDGET: RenderBudget = { timeoutMs: 15_000, avifEffort: DEFAULT_AVIF_EFFORT };
+const DEFAULT_BUDGET: RenderBudget = { timeoutMs: 15_000, avifEffort: DEFAULT_AVIF_EFFORT, webpEffort: DEFAULT_WEBP_EFFORT };
 
 function specOf(format: OutputFormat, width: number, height: number): RenditionSpec {
   const size = { width, height };
@@ -39,18 +40,49 @@ function refused(spec: RenditionSpec, info: ImageInfo, budget: RenderBudget): bo
 
 const formatArb = fc.constantFrom(...OUTPUT_FORMATS);
 const sideArb = fc.integer({ min: 1, max: 8192 });
-const budgetArb: fc.Arbitrary<RenderBudget> = fc.record({ timeoutMs: fc.integer({ min: 100, max: 120_000 }), avifEffort: fc.integer({ min: 0, max: 9 }) });
+const budgetArb: fc.Arbitrary<RenderBudget> = fc.record({
+  timeoutMs: fc.integer({ min: 100, max: 120_000 }),
+  avifEffort: fc.integer({ min: 0, max: 9 }),
+  webpEffort: fc.integer({ min: 0, max: 6 }),
+});
 
 describe('render cost model', () => {
-  it('grows with output pixels, frames and AVIF effort', () => {
+  it('grows with output pixels, frames and AVIF and WebP effort', () => {
     fc.assert(
-      fc.property(formatArb, fc.integer({ min: 1, max: 1e8 }), fc.integer({ min: 1, max: 1e8 }), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: 8 }), (format, a, b, frames, effort) => {
-        const [small, large] = a <= b ? [a, b] : [b, a];
-        expect(estimateRenderMs({ format, pixels: small, frames }, effort)).to.be.at.most(estimateRenderMs({ format, pixels: large, frames }, effort));
-        expect(estimateRenderMs({ format, pixels: small, frames }, effort)).to.be.at.most(estimateRenderMs({ format, pixels: small, frames: frames + 1 }, effort));
-        expect(estimateRenderMs({ format: 'avif', pixels: small, frames: 1 }, effort)).to.be.below(estimateRenderMs({ format: 'avif', pixels: small, frames: 1 }, effort + 1));
-      }),
+      fc.property(
+        formatArb,
+        fc.integer({ min: 1, max: 1e8 }),
+        fc.integer({ min: 1, max: 1e8 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 0, max: 8 }),
+        fc.integer({ min: 0, max: 5 }),
+        (format, a, b, frames, avifEffort, webpEffort) => {
+          const [small, large] = a <= b ? [a, b] : [b, a];
+          const efforts = { avifEffort, webpEffort };
+          expect(estimateRenderMs({ format, pixels: small, frames }, efforts)).to.be.at.most(estimateRenderMs({ format, pixels: large, frames }, efforts));
+          expect(estimateRenderMs({ format, pixels: small, frames }, efforts)).to.be.at.most(estimateRenderMs({ format, pixels: small, frames: frames + 1 }, efforts));
+          expect(estimateRenderMs({ format: 'avif', pixels: small, frames: 1 }, efforts)).to.be.below(
+            estimateRenderMs({ format: 'avif', pixels: small, frames: 1 }, { ...efforts, avifEffort: avifEffort + 1 }),
+          );
+          expect(estimateRenderMs({ format: 'webp', pixels: small, frames: 1 }, efforts)).to.be.at.most(
+            estimateRenderMs({ format: 'webp', pixels: small, frames: 1 }, { ...efforts, webpEffort: webpEffort + 1 }),
+          );
+          // Each encoder's effort moves its own format's estimate only.
+          const estimate = estimateRenderMs({ format, pixels: small, frames }, efforts);
+          if (format !== 'avif') expect(estimateRenderMs({ format, pixels: small, frames }, { ...efforts, avifEffort: 9 - avifEffort })).to.equal(estimate);
+          if (format !== 'webp') expect(estimateRenderMs({ format, pixels: small, frames }, { ...efforts, webpEffort: 6 - webpEffort })).to.equal(estimate);
+        },
+      ),
     );
+  });
+
+  it('WebP effort prices a render from about 0.6 × the default effort 4 at effort 0 to about 2.3 × at 6', () => {
+    const webp = (webpEffort: number): number => estimateRenderMs({ format: 'webp', pixels: 1e6, frames: 1 }, { avifEffort: DEFAULT_AVIF_EFFORT, webpEffort });
+    expect(webp(0) / webp(DEFAULT_WEBP_EFFORT)).to.be.within(0.4, 0.8);
+    expect(webp(6) / webp(DEFAULT_WEBP_EFFORT)).to.be.within(1.5, 2.5);
+    // Efforts outside the table are clamped to its ends.
+    expect(webp(9)).to.equal(webp(6));
+    expect(webp(-1)).to.equal(webp(0));
   });
 
   it('refuses exactly the renders whose estimate exceeds the budget share of the time limit', () => {
@@ -58,7 +90,7 @@ describe('render cost model', () => {
       fc.property(formatArb, sideArb, sideArb, fc.constantFrom<ImageInfo['format']>('gif', 'jpeg'), fc.integer({ min: 1, max: 3000 }), budgetArb, (format, width, height, input, pages, budget) => {
         const info = original(input, pages);
         const frames = input === 'gif' && (format === 'gif' || format === 'webp') ? pages : 1;
-        const over = estimateRenderMs({ format, pixels: width * height, frames }, budget.avifEffort) > budget.timeoutMs * BUDGET_SHARE;
+        const over = estimateRenderMs({ format, pixels: width * height, frames }, budget) > budget.timeoutMs * BUDGET_SHARE;
         expect(refused(specOf(format, width, height), info, budget)).to.equal(over);
       }),
     );
@@ -84,10 +116,10 @@ describe('render cost model', () => {
   });
 
   it('at the default time limit, a 4096x4096 AVIF at effort 4 (≈50 s of CPU) is refused before it starts, and names what fits', () => {
-    expect(() => checkRenderCost(specOf('avif', 4096, 4096), original('jpeg', 1), { timeoutMs: 15_000, avifEffort: 4 })).to.throw(RenditionTooCostlyError, /at most \d+ pixels fit/);
+    expect(() => checkRenderCost(specOf('avif', 4096, 4096), original('jpeg', 1), { ...DEFAULT_BUDGET, avifEffort: 4 })).to.throw(RenditionTooCostlyError, /at most \d+ pixels fit/);
     // The reported case: 1601x1601 AVIF with a 1 s limit ran on for seconds at the old effort 4; at the new default it fits.
-    expect(refused(specOf('avif', 1601, 1601), original('jpeg', 1), { timeoutMs: 1000, avifEffort: 4 })).to.equal(true);
-    expect(refused(specOf('avif', 1601, 1601), original('jpeg', 1), { timeoutMs: 1000, avifEffort: DEFAULT_AVIF_EFFORT })).to.equal(false);
+    expect(refused(specOf('avif', 1601, 1601), original('jpeg', 1), { ...DEFAULT_BUDGET, timeoutMs: 1000, avifEffort: 4 })).to.equal(true);
+    expect(refused(specOf('avif', 1601, 1601), original('jpeg', 1), { ...DEFAULT_BUDGET, timeoutMs: 1000 })).to.equal(false);
   });
 
   it('counts every frame of an animated output: 1000 frames of 64x32 WebP pass, 40 000 or 1000 at 1024x1024 do not; a still of the same GIF does', () => {

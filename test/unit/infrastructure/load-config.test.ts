@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       expect(config.render.quality).to.deep.equal({ jpeg: 80, webp: 80, avif: 50 });
       expect(config.limits).to.deep.equal({ maxWidth: 4096, maxHeight: 4096, maxScale: 4, maxInputPixels: 50_000_000, maxFrames: 1000, allowedSizes: [] });
       expect(config.render.avifEffort).to.equal(0);
+      expect(config.render.webpEffort).to.equal(4);
       expect(config.signing).to.deep.equal({ keys: [] });
       expect(config.log.level).to.equal('info');
     });

@@ -38,7 +38,7 @@ function renditionSettings(config: Config): GetRenditionSettings {
     negotiate: formats.negotiate,
     avifMaxPixels: formats.avifMaxPixels,
     lockWaitMs: render.lockWaitMs,
-    budget: { timeoutMs: render.timeoutMs, avifEffort: render.avifEffort },
+    budget: { timeoutMs: render.timeoutMs, avifEffort: render.avifEffort, webpEffort: render.webpEffort },
   };
 }
 
