@@ -6,7 +6,8 @@ import type { RenditionSpec } from './rendition.js';
 
 /**
  * The render cost model (ADR 0014): CPU milliseconds a render takes, estimated from its output pixels × frames ×
- * format (× effort for AVIF and WebP), so that work which cannot finish within the time limit is refused before it starts.
+ * format (× effort for AVIF and WebP), so that work which cannot finish within the time limit is refused before it
+ * starts.
  * libvips' own timeout stops a decode or resize between tiles, but not an AV1, WebP or GIF encode once it runs;
  * only refusing up front keeps the time limit honest.
  *
@@ -61,9 +62,9 @@ export const BUDGET_SHARE = 0.5;
 export const DEFAULT_AVIF_EFFORT = 0;
 
 /**
- * WebP effort default (docs/adr/0039-webp-effort-setting.md): libwebp's and sharp's own, 4. Lower efforts encode a
- * photo → 512 in about half the CPU, for about 4 % more bytes *and* a lower SSIM; a cache renders each rendition
- * once and serves it many times.
+ * WebP effort default (docs/adr/0039-webp-effort-setting.md): libwebp's and sharp's own, 4. Effort 2 encodes a photo
+ * → 512 in about half the CPU, for about 4 % more bytes *and* a lower SSIM; a cache renders each rendition once and
+ * serves it many times.
  */
 export const DEFAULT_WEBP_EFFORT = 4;
 

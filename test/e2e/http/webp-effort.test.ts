@@ -54,7 +54,7 @@ describe('render.webpEffort on the real service (WEBP_EFFORT, ADR 0039)', functi
       }),
     );
     expect(refusals[0]! / refusals[1]!).to.be.greaterThan(2.5);
-    // The fast service renders a size that the small one refuses.
+    // A size between the two budgets (one the effort-0 service admits) is refused at effort 6.
     const between = Math.floor(Math.sqrt((refusals[0]! + refusals[1]!) / 2));
     expect((await fetch(`${small.url}/${id}_${between}_${between}.webp?fit=crop`, { method: 'HEAD' })).status).to.equal(422);
   });
