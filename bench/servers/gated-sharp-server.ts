@@ -5,11 +5,10 @@
  * With RENDER_IN_WORKER=1 the gate and the renders run in a worker thread, whose event loop does nothing else, and
  * the main thread only answers HTTP. `npm run bench:slots` runs it.
  */
-import http from 'node:http';
 import os from 'node:os';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import sharp from 'sharp';
-import { renderRaw, type RawRendition } from './raw-render.js';
+import { renderRaw, serveRenders, type RawRendition } from './raw-render.js';
 
 const dir = process.env.SOURCE_DIR ?? '.';
 const slots = Number(process.env.RENDER_SLOTS ?? os.availableParallelism());
@@ -77,20 +76,5 @@ if (!isMainThread) {
     const gate = new Slots(slots);
     render = (url) => gate.run(() => renderRaw(dir, url));
   }
-  const server = http.createServer((req, res) => {
-    render(req.url ?? '/').then(
-      ({ format, bytes }) => {
-        res.writeHead(200, { 'content-type': `image/${format}`, 'content-length': bytes.length });
-        res.end(bytes);
-      },
-      (error: unknown) => {
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(String(error));
-      },
-    );
-  });
-  server.keepAliveTimeout = 5_000;
-  server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-    process.stdout.write(`LISTENING ${(server.address() as { port: number }).port}\n`);
-  });
+  serveRenders(render);
 }

@@ -6,6 +6,7 @@
  * JPEG as the service, AVIF at the given effort with the service's chroma: 4:2:0 below quality 90).
  */
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import sharp from 'sharp';
 import { avifChroma } from '../../src/adapters/sharp/sharp-transformer.js';
@@ -33,4 +34,27 @@ export async function renderRaw(dir: string, requestUrl: string): Promise<RawRen
         ? image.webp({ quality })
         : image.avif({ quality, effort, chromaSubsampling: avifChroma(quality) });
   return { format, bytes: await encoded.toBuffer() };
+}
+
+/**
+ * A bare node:http server on PORT (127.0.0.1) that answers every request with `render(url)`: 200 with the image, or
+ * 500 with the error. It prints `LISTENING <port>` once it listens, which the bench waits for.
+ */
+export function serveRenders(render: (url: string) => Promise<RawRendition>): void {
+  const server = http.createServer((req, res) => {
+    render(req.url ?? '/').then(
+      ({ format, bytes }) => {
+        res.writeHead(200, { 'content-type': `image/${format}`, 'content-length': bytes.length });
+        res.end(bytes);
+      },
+      (error: unknown) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(error));
+      },
+    );
+  });
+  server.keepAliveTimeout = 5_000;
+  server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+    process.stdout.write(`LISTENING ${(server.address() as { port: number }).port}\n`);
+  });
 }
