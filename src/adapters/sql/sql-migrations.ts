@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { ClientConfig } from 'pg';
 import { toIndexError } from './sql-errors.js';
 
 /**
@@ -149,8 +150,8 @@ const MIGRATION_CONFIG: Knex.MigratorConfig = {
 };
 
 /**
- * Several replicas starting at once race for knex's migration lock; the losers wait and retry. Up to 30 s:
- * on a loaded host the winner's migrations (two since the rendition budget) held the lock past 10 s.
+ * A replica of an older version (which migrates under knex's lock alone) may hold knex's lock while this one starts;
+ * the loser waits and retries. Up to 30 s: on a loaded host the winner's migrations held the lock past 10 s.
  */
 const LOCK_RETRIES = 60;
 const LOCK_RETRY_DELAY_MS = 500;
@@ -158,16 +159,50 @@ const LOCK_RETRY_DELAY_MS = 500;
 function isMigrationRace(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { name, code, message } = error as { name?: unknown; code?: unknown; message?: unknown };
-  // 23505/42P07: two processes creating knex's bookkeeping tables at the same moment. knex wraps a lost lock in
-  // its LockError ('MigrationLocked') on one path but lets the plain Error through on another, so match its text.
-  return name === 'MigrationLocked' || message === 'Migration table is already locked' || code === '23505' || code === '42P07';
+  // 23505/42P07/42710: two processes creating knex's bookkeeping tables at the same moment (PostgreSQL reports the
+  // table's row type as a duplicate key before 15 and as an existing type since). knex wraps a lost lock in its
+  // LockError ('MigrationLocked') on one path but lets the plain Error through on another, so match its text.
+  return name === 'MigrationLocked' || message === 'Migration table is already locked' || code === '23505' || code === '42P07' || code === '42710';
 }
+
+/** Migrations running in this process, per knex instance: a second call waits for the first instead of racing it. */
+const running = new WeakMap<Knex, Promise<void>>();
 
 /**
  * Brings the schema up to date; running it again is a no-op. Throws `IndexUnavailableError` when the
  * database cannot be reached or a migration fails.
+ *
+ * knex's own migration lock does not exclude processes that start on an empty schema together: each creates the
+ * lock table and inserts its row, and two rows lock every later migration out for good ("Migration table is already
+ * locked"). So on PostgreSQL the replicas take turns under an advisory lock for the schema first, and a lock table
+ * left with two rows by an earlier race is mended there. In one process, calls on one knex instance take turns.
  */
-export async function migrate(knex: Knex): Promise<void> {
+export function migrate(knex: Knex): Promise<void> {
+  const previous = running.get(knex) ?? Promise.resolve();
+  const next = previous.then(
+    () => migrateAlone(knex),
+    () => migrateAlone(knex),
+  );
+  running.set(knex, next);
+  return next;
+}
+
+async function migrateAlone(knex: Knex): Promise<void> {
+  if (!isPostgres(knex)) return migrateRetryingLock(knex);
+  let session: { end(): Promise<void> } | undefined;
+  try {
+    session = await takeSchemaMigrationLock(knex);
+    await mendLockTable(knex);
+    await migrateRetryingLock(knex);
+  } catch (error) {
+    throw toIndexError(error, 'migration');
+  } finally {
+    // Ending the session releases the advisory lock.
+    await session?.end().catch(() => undefined);
+  }
+}
+
+async function migrateRetryingLock(knex: Knex): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       await knex.migrate.latest(MIGRATION_CONFIG);
@@ -177,4 +212,51 @@ export async function migrate(knex: Knex): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_DELAY_MS));
     }
   }
+}
+
+/**
+ * Opens a session of its own (not one of the pool's: with `poolMax` 1 the migrations need that one) and waits there
+ * for the schema's advisory lock. No deadline: the holder is a live process migrating this schema (a session lock
+ * dies with its session), and this one would only have to do the same work after it.
+ */
+async function takeSchemaMigrationLock(knex: Knex): Promise<{ end(): Promise<void> }> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client(await connectionConfigOf(knex));
+  // A connection that breaks while waiting fails the query below; without a listener its 'error' event would also
+  // crash the process.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    // Per schema (the search path the index's connections use), so indexes in other schemas of one database migrate
+    // side by side.
+    await client.query(`select pg_advisory_lock(hashtextextended('live-image-resize:migrations:' || coalesce(current_schema(), ''), 0))`);
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The settings knex's pool connects with: an object or a URL, or a function giving either (knex accepts all three). */
+async function connectionConfigOf(knex: Knex): Promise<ClientConfig> {
+  const given: unknown = knex.client.config.connection;
+  const settings: unknown = typeof given === 'function' ? await (given as () => unknown)() : given;
+  return typeof settings === 'string' ? { connectionString: settings } : (settings as ClientConfig);
+}
+
+/**
+ * knex keeps one row in its lock table; two processes that created the table together may each have inserted one.
+ * Under the schema's advisory lock no other replica of this version is migrating, so a table of several free rows
+ * is put back to the one free row knex expects. A row still marked locked is left alone: an older replica may be
+ * migrating under it.
+ */
+async function mendLockTable(knex: Knex): Promise<void> {
+  const lockTable = `${MIGRATION_CONFIG.tableName}_lock`;
+  if (!(await knex.schema.hasTable(lockTable))) return;
+  const rows: Array<{ is_locked: number | null }> = await knex(lockTable).select('is_locked');
+  if (rows.length <= 1 || rows.some((row) => row.is_locked === 1)) return;
+  await knex.transaction(async (trx) => {
+    await trx(lockTable).del();
+    await trx(lockTable).insert({ is_locked: 0 });
+  });
 }
