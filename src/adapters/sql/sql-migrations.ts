@@ -159,8 +159,8 @@ const LOCK_RETRY_DELAY_MS = 500;
 function isMigrationRace(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { name, code, message } = error as { name?: unknown; code?: unknown; message?: unknown };
-  // 23505/42P07/42710: two processes creating knex's bookkeeping tables at the same moment (PostgreSQL reports the
-  // table's row type as a duplicate key before 15 and as an existing type since). knex wraps a lost lock in its
+  // 23505/42P07/42710: two processes creating knex's bookkeeping tables at the same moment (PostgreSQL 15 reports the
+  // table's row type as existing, older releases as a duplicate key). knex wraps a lost lock in its
   // LockError ('MigrationLocked') on one path but lets the plain Error through on another, so match its text.
   return name === 'MigrationLocked' || message === 'Migration table is already locked' || code === '23505' || code === '42P07' || code === '42710';
 }
