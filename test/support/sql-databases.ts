@@ -51,14 +51,9 @@ export function usePostgresDatabase(): SqlTestDatabase {
   const schema = `lir_test_${randomBytes(6).toString('hex')}`;
   let config: SqlConfig | undefined;
   before(async function () {
-    if (url === undefined || url === '') {
-      console.warn(`      skipping PostgreSQL tests: set ${TEST_DATABASE_URL_VARIABLE} (e.g. postgres://postgres@127.0.0.1:5432/test)`);
-      this.skip();
-    }
-    await withKnex({ driver: 'postgres', url }, (knex) => knex.raw('create schema ??', [schema]));
-    const scoped = new URL(url);
-    scoped.searchParams.set('options', `-c search_path=${schema}`);
-    config = { driver: 'postgres', url: scoped.toString(), poolMax: 25 };
+    const databaseUrl = postgresUrlOrSkip(this);
+    await withKnex({ driver: 'postgres', url: databaseUrl }, (knex) => knex.raw('create schema ??', [schema]));
+    config = { driver: 'postgres', url: schemaScopedUrl(databaseUrl, schema), poolMax: 25 };
     await withKnex(config, migrate);
   });
   after(async () => {
@@ -71,6 +66,34 @@ export function usePostgresDatabase(): SqlTestDatabase {
       return config;
     },
   };
+}
+
+/** TEST_DATABASE_URL, or (without it) skips the calling hook's tests with a warning saying how to run them. */
+export function postgresUrlOrSkip(context: Mocha.Context): string {
+  const url = process.env[TEST_DATABASE_URL_VARIABLE];
+  if (url === undefined || url === '') {
+    console.warn(`      skipping PostgreSQL tests: set ${TEST_DATABASE_URL_VARIABLE} (e.g. postgres://postgres@127.0.0.1:5432/test)`);
+    context.skip();
+  }
+  return url;
+}
+
+/** `url` with `schema` as the search path of its sessions. */
+export function schemaScopedUrl(url: string, schema: string): string {
+  const scoped = new URL(url);
+  scoped.searchParams.set('options', `-c search_path=${schema}`);
+  return scoped.toString();
+}
+
+/** Runs `action` on the URL of a new, empty schema (no tables yet) in the database at `url`, dropped afterwards. */
+export async function withEmptyPostgresSchema(url: string, action: (schemaUrl: string) => Promise<void>): Promise<void> {
+  const schema = `lir_empty_${randomBytes(6).toString('hex')}`;
+  await withKnex({ driver: 'postgres', url }, (knex) => knex.raw('create schema ??', [schema]));
+  try {
+    await action(schemaScopedUrl(url, schema));
+  } finally {
+    await withKnex({ driver: 'postgres', url }, (knex) => knex.raw('drop schema if exists ?? cascade', [schema]));
+  }
 }
 
 /** For tests that provoke connection failures on purpose: keeps knex's own warnings off the console. */

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { createKnexClient } from '../../../src/adapters/sql/knex-client.js';
@@ -8,10 +7,11 @@ import { IndexUnavailableError } from '../../../src/application/application-erro
 import { OriginalMother } from '../../support/original-mother.js';
 import {
   SILENT_KNEX_LOG,
-  TEST_DATABASE_URL_VARIABLE,
   UNREACHABLE_POSTGRES_URL,
+  postgresUrlOrSkip,
   usePostgresDatabase,
   useSqliteDatabase,
+  withEmptyPostgresSchema,
   withKnex,
   type SqlTestDatabase,
 } from '../../support/sql-databases.js';
@@ -50,37 +50,21 @@ describe('SQL migrations on PostgreSQL', () => {
   describeMigrations(usePostgresDatabase());
 });
 
-/** Runs `action` on the URL of a new, empty schema (no tables yet), dropped afterwards. */
-async function withEmptySchema(url: string, action: (schemaUrl: string) => Promise<void>): Promise<void> {
-  const schema = `lir_empty_${randomBytes(6).toString('hex')}`;
-  await withKnex({ driver: 'postgres', url }, (knex) => knex.raw('create schema ??', [schema]));
-  try {
-    const scoped = new URL(url);
-    scoped.searchParams.set('options', `-c search_path=${schema}`);
-    await action(scoped.toString());
-  } finally {
-    await withKnex({ driver: 'postgres', url }, (knex) => knex.raw('drop schema if exists ?? cascade', [schema]));
-  }
-}
-
 describe('SQL migrations of replicas starting together on an empty PostgreSQL schema', function () {
   this.timeout(60_000);
-  const url = process.env[TEST_DATABASE_URL_VARIABLE];
   const REPLICAS = 4;
   const ROUNDS = 8;
+  let url: string;
 
   before(function () {
-    if (url === undefined || url === '') {
-      console.warn(`      skipping PostgreSQL tests: set ${TEST_DATABASE_URL_VARIABLE} (e.g. postgres://postgres@127.0.0.1:5432/test)`);
-      this.skip();
-    }
+    url = postgresUrlOrSkip(this);
   });
 
   it(`all migrate, ${ROUNDS} times out of ${ROUNDS}, and leave knex's lock table with its one free row`, async () => {
     // Each replica is a knex instance with a pool of its own, as in separate processes. Before the advisory lock,
     // about one round in three lost a replica to a duplicate bookkeeping table or to two lock rows.
     for (let round = 0; round < ROUNDS; round++) {
-      await withEmptySchema(url as string, async (schemaUrl) => {
+      await withEmptyPostgresSchema(url, async (schemaUrl) => {
         const replicas = Array.from({ length: REPLICAS }, () => createKnexClient({ driver: 'postgres', url: schemaUrl, poolMax: 1 }, { log: SILENT_KNEX_LOG }));
         try {
           const outcomes = await Promise.allSettled(replicas.map((knex) => migrate(knex)));
@@ -97,7 +81,7 @@ describe('SQL migrations of replicas starting together on an empty PostgreSQL sc
   });
 
   it('a lock table left with two free rows by an earlier race is mended, and the next migration runs', async () => {
-    await withEmptySchema(url as string, async (schemaUrl) => {
+    await withEmptyPostgresSchema(url, async (schemaUrl) => {
       await withKnex({ driver: 'postgres', url: schemaUrl, poolMax: 1 }, async (knex) => {
         await migrate(knex);
         // The state two processes creating the table together left behind: knex then refused every migration.
